@@ -1,0 +1,64 @@
+"""Developer sessions: `nox` runs tests, lint, typecheck and docs; `nox -s bench` runs benchmarks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+# uv makes fresh virtualenvs in seconds; a machine with only pip falls back to virtualenv.
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = False
+
+HERE = Path(__file__).parent
+TEST_DEPS = ["pytest>=8", "pytest-cov>=5", "hypothesis>=6.100", "coverage[toml]>=7.4"]
+EXTRAS = ".[cli,postgres]"
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite with branch coverage; fail under 90 %."""
+    session.install("-e", EXTRAS, *TEST_DEPS)
+    session.run(
+        "pytest",
+        "--cov=finlink",
+        "--cov-branch",
+        "--cov-report=term-missing:skip-covered",
+        "--cov-fail-under=90",
+        *session.posargs,
+        env={"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")},
+    )
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff lint and format check."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over src, tests and bench."""
+    session.install("-e", EXTRAS, "mypy>=1.11", *TEST_DEPS, "nox")
+    session.run("mypy", "--strict")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site with warnings as errors."""
+    session.install("-e", EXTRAS, "mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26")
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(HERE / "site"))
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run every script in bench/ and print its figures."""
+    session.install("-e", EXTRAS)
+    for script in sorted((HERE / "bench").glob("bench_*.py")):
+        session.log(f"== {script.name}")
+        session.run("python", str(script), *session.posargs)
