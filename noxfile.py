@@ -14,7 +14,13 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = False
 
 HERE = Path(__file__).parent
-TEST_DEPS = ["pytest>=8", "pytest-cov>=5", "hypothesis>=6.100", "coverage[toml]>=7.4"]
+TEST_DEPS = [
+    "pytest>=8",
+    "pytest-cov>=5",
+    "hypothesis>=6.100",
+    "coverage[toml]>=7.4",
+    "jsonschema>=4.21",
+]
 EXTRAS = ".[cli,postgres]"
 
 
