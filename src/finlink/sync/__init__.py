@@ -1,0 +1,1 @@
+"""The sync engine: matching, conflicts, routing, the state store and the engine itself."""
