@@ -50,7 +50,9 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over src, tests and bench."""
-    session.install("-e", EXTRAS, "mypy>=1.11", *TEST_DEPS, "nox")
+    session.install(
+        "-e", EXTRAS, "mypy>=1.11", "types-python-dateutil", "types-jsonschema", *TEST_DEPS, "nox"
+    )
     session.run("mypy", "--strict")
 
 
