@@ -47,9 +47,12 @@ def test_simulated_clock_never_goes_back_and_needs_an_aware_start() -> None:
 
 def test_simulated_clock_is_safe_across_threads() -> None:
     clock = SimulatedClock()
-    threads = [
-        threading.Thread(target=lambda: [clock.sleep(1) for _ in range(1000)]) for _ in range(4)
-    ]
+
+    def sleeper() -> None:
+        for _ in range(1000):
+            clock.sleep(1)
+
+    threads = [threading.Thread(target=sleeper) for _ in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
