@@ -1,4 +1,4 @@
-"""Developer sessions: `nox` runs tests, lint, typecheck and docs; `nox -s bench` runs benchmarks."""
+"""Developer sessions: `nox` runs tests, lint, typecheck, docs; `nox -s bench` the benchmarks."""
 
 from __future__ import annotations
 
@@ -59,7 +59,9 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the documentation site with warnings as errors."""
-    session.install("-e", EXTRAS, "mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26")
+    session.install(
+        "-e", EXTRAS, "mkdocs>=1.6", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"
+    )
     session.run("mkdocs", "build", "--strict", "--site-dir", str(HERE / "site"))
 
 
