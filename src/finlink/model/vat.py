@@ -66,11 +66,9 @@ class VatRate:
 class VatRates:
     """A table of VAT rates: per category, the rate on a given invoice date.
 
-    Build one with :meth:`VatRates.of` from dated :class:`VatRate` entries. For each category
+    Build one with :meth:`VatRates.of` from dated :class:`VatRate` entries (the constructor
+    takes them already grouped per category and sorted by ``valid_from``). For each category
     the entry with the latest ``valid_from`` on or before the invoice date applies.
-
-    Args:
-        by_category: The entries per category, sorted by ``valid_from``.
     """
 
     _by_category: Mapping[VatCategory, tuple[VatRate, ...]] = attrs.field(alias="by_category")
