@@ -191,9 +191,7 @@ class ApiClient:
             if status == 401 and self.on_unauthorized is not None and not reauthorized:
                 reauthorized = True
                 if self.on_unauthorized(response):
-                    logger.debug(
-                        "%s %s: 401, credentials refreshed, repeating once", *_what(request)
-                    )
+                    logger.debug("%s %s: 401, repeating once with new credentials", *_what(request))
                     attempt -= 1
                     continue
             parsed = self._parse(response)
