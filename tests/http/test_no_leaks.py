@@ -51,14 +51,14 @@ class VendorServer:
             assert form["client_secret"] == CLIENT_SECRET.reveal()
             if form["grant_type"] == "refresh_token":
                 assert form["refresh_token"] == REFRESH[self.issued - 1]
-            token = {
+            issued = {
                 "access_token": ACCESS[self.issued],
                 "token_type": "bearer",
                 "expires_in": "600",
                 "refresh_token": REFRESH[self.issued],
             }
             self.issued += 1
-            return httpx.Response(200, json=token)
+            return httpx.Response(200, json=issued)
         assert request.headers["Ocp-Apim-Subscription-Key"] == SUBSCRIPTION_KEY.reveal()
         token = request.headers["Authorization"].removeprefix("Bearer ")
         if token not in ACCESS[: self.issued] or token in self.revoked:

@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from _http_fakes import MinuteBudgetServer
 
 from finlink.clock import SimulatedClock
 from finlink.http import (
@@ -21,6 +20,7 @@ from finlink.http import (
     Window,
     WindowKind,
 )
+from tests.http.fakes import MinuteBudgetServer
 
 START = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 

@@ -234,7 +234,7 @@ def test_file_store_lock_serialises_refreshing_threads(tmp_path: Path) -> None:
 def test_file_store_lock_serialises_refreshes_of_two_os_processes(tmp_path: Path) -> None:
     store_path = tmp_path / "tokens.json"
     log_path = tmp_path / "intervals.log"
-    worker = Path(__file__).with_name("_token_worker.py")
+    worker = Path(__file__).with_name("token_worker.py")
     env = {**os.environ, "PYTHONPATH": str(Path(finlink.__file__).resolve().parents[1])}
     start_at = repr(time.time() + 1.5)  # after both interpreters have started
     rounds = 12

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 import httpx
 import pytest
-from _http_fakes import Script
 
 from finlink import (
     AuthenticationError,
@@ -28,6 +27,7 @@ from finlink.http import (
     Window,
     parse_exact_error,
 )
+from tests.http.fakes import Script
 
 URL = "https://start.exactonline.nl/api/v1/42/crm/Accounts"
 QUERY = {"$filter": "Code eq 'SECRET-IN-QUERY'"}
