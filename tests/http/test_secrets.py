@@ -131,3 +131,11 @@ def test_filter_on_a_handler_masks_records_of_child_loggers() -> None:
     finally:
         parent.removeHandler(handler)
     assert seen == ["secret is ***"]
+
+
+def test_filter_survives_a_logging_call_with_broken_arguments() -> None:
+    redact = RedactingFilter([VALUE])
+    record = _record("two values %s %s", VALUE)
+    assert redact.filter(record) is True
+    assert VALUE not in record.getMessage()
+    assert record.getMessage() == "two values %s %s ('***',)"

@@ -123,8 +123,13 @@ class RedactingFilter(logging.Filter):
         """Mask secrets in ``record`` (in place) and let it through."""
         if not self._values:
             return True
-        message = self.redact(record.getMessage())
-        record.msg, record.args = message, None
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError, KeyError):
+            # A broken logging call elsewhere must not turn into an exception here (logging
+            # reports those itself, from emit); keep what it said, masked.
+            message = f"{record.msg} {record.args!r}"
+        record.msg, record.args = self.redact(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         record.exc_info = None
