@@ -54,6 +54,7 @@ def test_retry_after_in_seconds_and_as_http_date() -> None:
     assert parse_retry_after(" 1.5 ", NOW) == 1.5
     assert parse_retry_after("Fri, 12 May 2023 08:18:55 GMT", NOW) == 30.0
     assert parse_retry_after("Fri, 12 May 2023 08:18:55 +0000", NOW) == 30.0
+    assert parse_retry_after("Fri, 12 May 2023 08:18:55 -0000", NOW) == 30.0  # naive: GMT
 
 
 @pytest.mark.parametrize("value", [None, "", "  ", "soon", "nan", "inf", "Fri, 99 Foo 2023"])
@@ -110,13 +111,10 @@ def test_server_wait_prefers_retry_after_over_reset_headers() -> None:
     policy = RetryPolicy()
     headers = httpx.Headers({"Retry-After": "3", "X-RateLimit-Minutely-Reset": "1683879540000"})
     assert policy.server_wait(headers, NOW) == 3.0
-    assert policy.wait_before(1, headers, NOW) == 3.0
 
 
-def test_wait_falls_back_to_backoff_without_a_server_hint() -> None:
-    policy = RetryPolicy(base_delay=2.0, random=lambda: 0.5)
-    assert policy.wait_before(2, httpx.Headers({}), NOW) == 2.0
-    assert policy.wait_before(2, None, NOW) == 2.0
+def test_no_server_hint_without_headers() -> None:
+    assert RetryPolicy().server_wait(httpx.Headers({}), NOW) is None
 
 
 def test_attempt_and_total_wait_budgets() -> None:

@@ -178,12 +178,10 @@ class ApiClient:
                 error, retriable = self._transport_error(exc, request, repeatable, reference)
                 if not retriable:
                     raise error from exc
-                wait = self.retry.wait_before(attempt, None, self.clock.now())
+                wait = self.retry.backoff(attempt)
                 if not self.retry.allows(attempt, waited, wait):
                     raise error from exc
-                self._log_retry(request, type(exc).__name__, attempt, wait)
-                self.clock.sleep(wait)
-                waited += wait
+                waited += self._pause(request, type(exc).__name__, attempt, wait)
                 continue
             if response.is_success:
                 return response
@@ -203,14 +201,14 @@ class ApiClient:
                 raise self._outcome_unknown(request, f"HTTP {status}", reference, status) from (
                     parsed or self._default_error(response)
                 )
-            wait = self.retry.wait_before(attempt, response.headers, self.clock.now())
+            hint = self.retry.server_wait(response.headers, self.clock.now())
+            wait = hint if hint is not None else self.retry.backoff(attempt)
             if status == 429 and self.limiter is not None:
-                self.limiter.penalize(self.retry.server_wait(response.headers, self.clock.now()))
+                # Other threads on this administration hold back too, not only this call.
+                self.limiter.penalize(hint)
             if not self.retry.allows(attempt, waited, wait):
                 raise self._final_error(response, parsed, wait)
-            self._log_retry(request, str(status), attempt, wait)
-            self.clock.sleep(wait)
-            waited += wait
+            waited += self._pause(request, str(status), attempt, wait)
 
     def request_json(self, method: str, url: str, **kwargs: Any) -> Any:
         """:meth:`request`, then the decoded JSON body (``None`` for an empty body).
@@ -321,7 +319,8 @@ class ApiClient:
             administration=self.administration,
         )
 
-    def _log_retry(self, request: httpx.Request, cause: str, attempt: int, wait: float) -> None:
+    def _pause(self, request: httpx.Request, cause: str, attempt: int, wait: float) -> float:
+        """Log the retry at DEBUG, wait on the clock, and return the wait."""
         logger.debug(
             "retrying %s %s after %s (attempt %d of %d), waiting %.3f s",
             *_what(request),
@@ -330,6 +329,8 @@ class ApiClient:
             self.retry.max_attempts,
             wait,
         )
+        self.clock.sleep(wait)
+        return wait
 
     def __repr__(self) -> str:
         return (

@@ -158,21 +158,14 @@ class RetryPolicy:
         return step * self.random()
 
     def server_wait(self, headers: Mapping[str, str], now: datetime) -> float | None:
-        """The wait the server asked for: ``Retry-After`` first, else Exact's reset headers."""
+        """The wait the server asked for: ``Retry-After`` first, else Exact's reset headers.
+
+        ``None`` when it asked for nothing; then :meth:`backoff` decides.
+        """
         retry_after = parse_retry_after(headers.get("Retry-After"), now)
         if retry_after is not None:
             return retry_after
         return vendor_reset_wait(headers, now)
-
-    def wait_before(
-        self, retry_number: int, headers: Mapping[str, str] | None, now: datetime
-    ) -> float:
-        """How long to wait before retry ``retry_number``: the server's wait, else backoff."""
-        if headers is not None:
-            hinted = self.server_wait(headers, now)
-            if hinted is not None:
-                return hinted
-        return self.backoff(retry_number)
 
     def allows(self, attempts_made: int, waited: float, wait: float) -> bool:
         """Whether another attempt may follow ``attempts_made``, waiting ``wait`` more seconds.
