@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from finlink.backends import Capabilities, RateLimit
 from finlink.clock import SimulatedClock
 from finlink.http import (
     ApiClient,
@@ -225,6 +226,28 @@ def test_vendor_presets(clock: SimulatedClock) -> None:
     assert (
         repr(exact) == "RateLimiter(key='123', windows=[60/minute, 30000/day], max_concurrency=1)"
     )
+
+
+def test_limiter_from_a_backends_declared_capabilities(clock: SimulatedClock) -> None:
+    capabilities = Capabilities(
+        rate_limits=(
+            RateLimit(calls=60, period_seconds=60),
+            RateLimit(calls=1000, period_seconds=3600, aligned=False),
+            RateLimit(calls=7, period_seconds=90),
+        ),
+        max_concurrency=3,
+    )
+    limiter = RateLimiter.from_capabilities(capabilities, clock=clock, key="adm")
+    assert [(w.label(), w.kind) for w in limiter.windows] == [
+        ("60/minute", WindowKind.FIXED),
+        ("1000/hour", WindowKind.SLIDING),
+        ("7/90s", WindowKind.FIXED),
+    ]
+    assert limiter.max_concurrency == 3
+    assert limiter.key == "adm"
+    unlimited = RateLimiter.from_capabilities(Capabilities(), clock=clock)
+    assert unlimited.windows == ()
+    assert unlimited.max_concurrency is None
 
 
 def test_window_labels_and_validation() -> None:

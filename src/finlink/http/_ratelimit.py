@@ -20,10 +20,14 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from finlink.clock import Clock
 from finlink.http._ratelimit_state import MemoryRateLimitState, RateLimitState, Window, WindowKind
 from finlink.http._retry import RESET_MARGIN, int_header
+
+if TYPE_CHECKING:
+    from finlink.backends.capabilities import Capabilities
 
 __all__ = ["RateLimiter"]
 
@@ -37,6 +41,7 @@ _MIN_SLEEP = 0.001
 _DEFAULT_PENALTY = 60.0
 # Exact's headers, by the length of the window they describe (exact-online.md §3.1).
 _HEADERS_BY_PERIOD = {60.0: "X-RateLimit-Minutely-", 86400.0: "X-RateLimit-"}
+_PERIOD_NAMES = {60.0: "minute", 3600.0: "hour", 86400.0: "day"}
 
 
 class RateLimiter:
@@ -78,6 +83,38 @@ class RateLimiter:
         )
         self._lock = threading.Lock()
         self._waited = 0.0
+
+    @classmethod
+    def from_capabilities(
+        cls,
+        capabilities: Capabilities,
+        *,
+        clock: Clock,
+        key: str = "default",
+        state: RateLimitState | None = None,
+    ) -> RateLimiter:
+        """The limiter a backend's declared :class:`~finlink.backends.Capabilities` call for.
+
+        Each ``RateLimit`` becomes a :class:`~finlink.http.Window` (``aligned`` → fixed,
+        otherwise sliding) and ``max_concurrency`` carries over, so a backend states its
+        budgets once, in its capabilities.
+        """
+        windows = [
+            Window(
+                limit=budget.calls,
+                seconds=budget.period_seconds,
+                kind=WindowKind.FIXED if budget.aligned else WindowKind.SLIDING,
+                name=_PERIOD_NAMES.get(budget.period_seconds, ""),
+            )
+            for budget in capabilities.rate_limits
+        ]
+        return cls(
+            windows,
+            clock=clock,
+            max_concurrency=capabilities.max_concurrency,
+            key=key,
+            state=state,
+        )
 
     @classmethod
     def for_exact_online(
