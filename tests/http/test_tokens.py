@@ -236,7 +236,7 @@ def test_file_store_lock_serialises_refreshes_of_two_os_processes(tmp_path: Path
     log_path = tmp_path / "intervals.log"
     worker = Path(__file__).with_name("token_worker.py")
     env = {**os.environ, "PYTHONPATH": str(Path(finlink.__file__).resolve().parents[1])}
-    start_at = repr(time.time() + 1.5)  # after both interpreters have started
+    deadline = repr(time.time() + 20)  # for both workers to be ready
     rounds = 12
     processes = [
         subprocess.Popen(
@@ -248,7 +248,7 @@ def test_file_store_lock_serialises_refreshes_of_two_os_processes(tmp_path: Path
                 str(rounds),
                 str(log_path),
                 name,
-                start_at,
+                deadline,
             ],
             env=env,
         )

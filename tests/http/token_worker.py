@@ -1,6 +1,6 @@
 """Run as a separate OS process by test_http_tokens: "refresh" tokens under a FileTokenStore lock.
 
-Usage: python _token_worker.py STORE KEY ROUNDS LOG NAME START_AT
+Usage: python token_worker.py STORE KEY ROUNDS LOG NAME DEADLINE
 
 Each round takes the lock, re-reads the tokens, "refreshes" (sleeps, as a token call would),
 saves a token set whose counter is one higher, and appends its lock interval to LOG.
@@ -12,15 +12,21 @@ import os
 import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from finlink.http import FileTokenStore, TokenSet
 
 
 def main(
-    store_path: str, key: str, *, rounds: int, log_path: str, name: str, start_at: float
+    store_path: str, key: str, *, rounds: int, log_path: str, name: str, deadline: float
 ) -> None:
     store = FileTokenStore(store_path)
-    time.sleep(max(0.0, start_at - time.time()))  # both processes start together
+    # Start together: announce readiness, then wait for the other worker (or the deadline).
+    Path(f"{log_path}.ready.{name}").touch()
+    while len(list(Path(log_path).parent.glob(Path(log_path).name + ".ready.*"))) < 2:
+        if time.time() > deadline:
+            raise SystemExit("the other worker never became ready")
+        time.sleep(0.005)
     for _ in range(rounds):
         with store.lock(key):
             entered = time.time()
@@ -48,5 +54,5 @@ def main(
 
 
 if __name__ == "__main__":
-    path, key, rounds, log, name, start_at = sys.argv[1:7]
-    main(path, key, rounds=int(rounds), log_path=log, name=name, start_at=float(start_at))
+    path, key, rounds, log, name, deadline = sys.argv[1:7]
+    main(path, key, rounds=int(rounds), log_path=log, name=name, deadline=float(deadline))
