@@ -9,6 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from finlink.backends import Capabilities, RateLimit
 from finlink.clock import SimulatedClock
@@ -259,3 +261,31 @@ def test_window_labels_and_validation() -> None:
     with pytest.raises(ValueError, match="max_concurrency"):
         RateLimiter([], clock=SimulatedClock(), max_concurrency=0)
     assert repr(MemoryRateLimitState()) == "MemoryRateLimitState()"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kind=st.sampled_from(list(WindowKind)),
+    limit=st.integers(min_value=1, max_value=5),
+    seconds=st.sampled_from([1.0, 10.0, 60.0]),
+    gaps=st.lists(st.floats(min_value=0.0, max_value=15.0), min_size=1, max_size=40),
+)
+def test_no_window_span_ever_holds_more_calls_than_the_limit(
+    kind: WindowKind, limit: int, seconds: float, gaps: list[float]
+) -> None:
+    clock = SimulatedClock()
+    limiter = RateLimiter([Window(limit=limit, seconds=seconds, kind=kind)], clock=clock)
+    stamps: list[float] = []
+    for gap in gaps:
+        clock.advance(gap)
+        with limiter.acquire():
+            stamps.append(clock.now().timestamp())
+    for i, first in enumerate(stamps):
+        if kind is WindowKind.SLIDING:
+            # Any span of `seconds` starting at a call holds at most `limit` calls.
+            in_span = [t for t in stamps[i:] if t < first + seconds]
+        else:
+            # Every clock-aligned window holds at most `limit` calls.
+            start = (first // seconds) * seconds
+            in_span = [t for t in stamps if start <= t < start + seconds]
+        assert len(in_span) <= limit
