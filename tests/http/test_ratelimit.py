@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from finlink.backends import Capabilities, RateLimit
@@ -264,6 +264,8 @@ def test_window_labels_and_validation() -> None:
 
 
 @settings(max_examples=60, deadline=None)
+@example(kind=WindowKind.SLIDING, limit=1, seconds=10.0, gaps=[0.0, 0.0, 0.0])
+@example(kind=WindowKind.FIXED, limit=2, seconds=60.0, gaps=[59.0, 0.5, 0.4, 0.2])
 @given(
     kind=st.sampled_from(list(WindowKind)),
     limit=st.integers(min_value=1, max_value=5),
