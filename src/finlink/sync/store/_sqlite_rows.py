@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from finlink.sync.store._records import (
@@ -46,7 +46,9 @@ def time_text(value: datetime) -> str:
 
 def parse_time(text: str) -> datetime:
     """Read back a time stored by :func:`time_text`."""
-    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
+    # fromisoformat reads the trailing Z from Python 3.11 on, and is many times faster than
+    # strptime, which matters when links() streams 100,000 rows.
+    return datetime.fromisoformat(text)
 
 
 def _optional_time(text: str | None) -> datetime | None:
