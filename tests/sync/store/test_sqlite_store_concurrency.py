@@ -15,9 +15,12 @@ ADM = "acme-bv"
 REL = "relation"
 
 # Each worker claims small batches and acknowledges them until the outbox is empty,
-# printing every entry id it got. It starts only when told to, so both run at once.
+# printing every entry id it got. It starts only when told to, so both run at once, and
+# it spends a moment per entry outside the store, as a real push to a vendor does (without
+# it one process can win every lock and the other never gets a turn).
 WORKER = """
 import sys
+import time
 from finlink.sync.store import SQLiteStore
 
 path, name = sys.argv[1], sys.argv[2]
@@ -30,6 +33,7 @@ while True:
         break
     for entry in batch:
         print(entry.entry_id, flush=True)
+        time.sleep(0.002)  # the push to the vendor, outside any transaction
         assert store.ack(entry.entry_id, name)
 store.close()
 """

@@ -25,7 +25,14 @@ import sys
 from finlink.sync.store import SQLiteStore
 
 path, start = sys.argv[1], int(sys.argv[2])
+worker = f"writer-{start}"
 store = SQLiteStore(path)
+# Converge first, as the engine does on start: entries a killed run enqueued but never
+# claimed are pushed now (entries it had claimed come back when their lease runs out).
+for left in store.claim(1000, worker, lease_seconds=3600):
+    n = left.payload["n"]
+    store.record_outcome("acme-bv", "relation", left.crm_key, remote_id=f"R-{n}",
+                         snapshot=left.payload, outbox_entry=left.entry_id, worker=worker)
 i = start
 while True:
     key = f"C-{i:06d}"
@@ -33,11 +40,10 @@ while True:
                        operation="create", payload_hash="h")
     entry = store.enqueue("relation", key, {"n": i}, ["acme-bv"])
     print(f"enqueued {i} {entry.entry_id}", flush=True)
-    [claimed] = store.claim(1, f"writer-{start}", lease_seconds=3600)
+    [claimed] = store.claim(1, worker, lease_seconds=3600)
     assert claimed.entry_id == entry.entry_id
     store.record_outcome("acme-bv", "relation", key, remote_id=f"R-{i}",
-                         snapshot={"n": i}, outbox_entry=entry.entry_id,
-                         worker=f"writer-{start}")
+                         snapshot={"n": i}, outbox_entry=entry.entry_id, worker=worker)
     print(f"linked {i}", flush=True)
     i += 1
 """
@@ -101,9 +107,14 @@ def _check_consistent(db: Path, lines: list[str]) -> int:
         # No half-recorded outcome anywhere: a link never keeps its intent or its entry.
         for key in links:
             assert store.get_intent(ADM, REL, key) is None
-        pending = {entry.crm_key for entry in store.claim(1000, "checker", lease_seconds=1)}
-        assert not pending & links.keys()
-        return len(links)
+        total = len(links)
+    raw = sqlite3.connect(db)
+    try:
+        queued = {row[0] for row in raw.execute("SELECT crm_key FROM outbox")}
+    finally:
+        raw.close()
+    assert not queued & links.keys()
+    return total
 
 
 def test_a_sigkilled_writer_loses_no_acknowledged_write_and_leaves_no_half_outcome(
@@ -172,3 +183,27 @@ def test_a_store_cannot_be_used_after_leaving_its_with_block(tmp_path: Path) -> 
         assert "state.db" in repr(store)
     with pytest.raises(finlink.SyncError, match="closed"):
         store.status(ADM)
+
+
+def test_closing_inside_a_transaction_is_refused_and_the_work_kept(tmp_path: Path) -> None:
+    db = tmp_path / "state.db"
+    with SQLiteStore(db) as store:
+        with store.transaction():
+            store.set_cursor(ADM, "s", "1")
+            with pytest.raises(finlink.SyncError, match="inside a transaction"):
+                store.close()
+        assert store.get_cursor(ADM, "s") == "1"
+
+
+def test_a_write_waits_for_another_process_lock_then_fails_with_sync_error(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "state.db"
+    with SQLiteStore(db) as holder, SQLiteStore(db, busy_timeout=0.2) as waiter:
+        with holder.transaction():
+            holder.set_cursor(ADM, "s", "1")
+            with pytest.raises(finlink.SyncError, match="locked"):
+                waiter.set_cursor(ADM, "s", "2")
+        # Once the lock is free the waiter writes as usual.
+        waiter.set_cursor(ADM, "s", "2")
+        assert holder.get_cursor(ADM, "s") == "2"

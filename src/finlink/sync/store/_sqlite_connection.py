@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -12,6 +13,8 @@ from finlink._errors import SyncError
 from finlink.sync.store import _sqlite_schema as schema
 
 __all__ = ["SQLiteConnection"]
+
+logger = logging.getLogger(__name__)
 
 
 class SQLiteConnection:
@@ -151,8 +154,14 @@ class SQLiteConnection:
                 dest.close()
 
     def close(self) -> None:
-        """Close the connection; calling it again does nothing."""
+        """Close the connection; calling it again does nothing.
+
+        Raises:
+            SyncError: Inside a transaction: closing would silently throw its work away.
+        """
         with self._lock:
+            if self._depth:
+                raise SyncError("cannot close the state store inside a transaction")
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
@@ -167,6 +176,10 @@ def _run(conn: sqlite3.Connection, statement: str) -> None:
 
 def _rollback(conn: sqlite3.Connection) -> None:
     # SQLite may already have rolled back on its own (disk full, I/O error); then there is
-    # no transaction left and ROLLBACK itself would fail.
-    if conn.in_transaction:
-        conn.execute("ROLLBACK")
+    # no transaction left and ROLLBACK itself would fail. A failing ROLLBACK is only logged:
+    # the exception that caused it is the one the caller needs to see.
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        logger.warning("the state store could not roll back", exc_info=True)

@@ -105,7 +105,11 @@ class SQLiteStore:
         return self._db.transaction()
 
     def close(self) -> None:
-        """Close the database; calling it again does nothing."""
+        """Close the database; calling it again does nothing.
+
+        Raises:
+            SyncError: Inside a :meth:`transaction`.
+        """
         self._db.close()
 
     def __enter__(self) -> Self:
