@@ -115,6 +115,25 @@ class QueueBehaviours:
         [second] = store.claim(10, "w2", lease_seconds=30)
         assert second.payload == {"v": 2}
 
+    def test_extending_a_lease_keeps_the_entry_from_other_workers(
+        self, store: StateStore, clock: SimulatedClock
+    ) -> None:
+        """Extending a lease keeps the entry from other workers."""
+        entry = store.enqueue(REL, "C-1", {"v": 1})
+        store.claim(1, "w", lease_seconds=30)
+        clock.advance(25)
+        assert store.extend_lease(entry.entry_id, "w", lease_seconds=30) is True
+        clock.advance(25)
+        assert store.claim(1, "other", lease_seconds=30) == []
+        held = store.get_outbox_entry(entry.entry_id)
+        assert held is not None
+        assert held.lease_until == clock.now() + timedelta(seconds=5)
+        assert store.extend_lease(entry.entry_id, "other", lease_seconds=30) is False
+        with pytest.raises(ValueError, match="lease"):
+            store.extend_lease(entry.entry_id, "w", lease_seconds=0)
+        clock.advance(5)
+        assert [e.claimed_by for e in store.claim(1, "other", lease_seconds=30)] == ["other"]
+
     def test_ack_by_a_worker_that_does_not_hold_the_entry_is_refused(
         self, store: StateStore
     ) -> None:

@@ -48,7 +48,8 @@ class StateStore(Protocol):
     def links(self, administration: str, entity: str) -> Iterator[Link]:
         """Yield every link of one entity in one administration, ordered by CRM key.
 
-        Streams: a store loads a page at a time, never the whole table.
+        Keys are compared bytewise (SQLite's ``BINARY``, PostgreSQL's ``COLLATE "C"``), the
+        same in every store. Streams: a store loads a page at a time, never the whole table.
         """
         ...
 
@@ -187,6 +188,14 @@ class StateStore(Protocol):
 
         Raises:
             ValueError: For a limit below 1 or a lease that is not positive.
+        """
+        ...
+
+    def extend_lease(self, entry_id: int, worker: str, lease_seconds: float) -> bool:
+        """Hold an entry ``lease_seconds`` longer from now (a long push); False if lost.
+
+        Raises:
+            ValueError: For a lease that is not positive.
         """
         ...
 

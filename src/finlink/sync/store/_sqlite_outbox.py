@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from finlink.sync.store import _sqlite_rows as rows
 from finlink.sync.store._records import OutboxEntry
 
-__all__ = ["ack", "claim", "depth", "enqueue", "fetch", "release"]
+__all__ = ["ack", "claim", "depth", "enqueue", "extend_lease", "fetch", "release"]
 
 
 def fetch(conn: sqlite3.Connection, entry_id: int) -> OutboxEntry | None:
@@ -114,6 +114,15 @@ def claim(
         assert entry is not None  # selected in this same transaction
         claimed.append(entry)
     return claimed
+
+
+def extend_lease(conn: sqlite3.Connection, entry_id: int, worker: str, until: str) -> bool:
+    """Move the lease of an entry ``worker`` holds to ``until``; return whether it did."""
+    cursor = conn.execute(
+        "UPDATE outbox SET lease_until = ? WHERE entry_id = ? AND claimed_by = ?",
+        (until, entry_id, worker),
+    )
+    return cursor.rowcount == 1
 
 
 def ack(conn: sqlite3.Connection, entry_id: int, worker: str) -> bool:

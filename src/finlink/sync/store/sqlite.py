@@ -392,6 +392,18 @@ class SQLiteStore:
             until = rows.time_text(now + timedelta(seconds=lease_seconds))
             return outbox.claim(conn, rows.time_text(now), until, limit, worker)
 
+    def extend_lease(self, entry_id: int, worker: str, lease_seconds: float) -> bool:
+        """Hold an entry longer; False if ``worker`` no longer holds it.
+
+        Raises:
+            ValueError: For a lease that is not positive.
+        """
+        if lease_seconds <= 0:
+            raise ValueError("lease_seconds must be positive")
+        until = rows.time_text(self._clock.now() + timedelta(seconds=lease_seconds))
+        with self._db.writing() as conn:
+            return outbox.extend_lease(conn, entry_id, worker, until)
+
     def ack(self, entry_id: int, worker: str) -> bool:
         """Remove a processed entry; return False if ``worker`` no longer holds it."""
         with self._db.writing() as conn:
