@@ -11,7 +11,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import finlink.sync.store as store_package
-from finlink.sync.store import _protocol, _records, canonical_json, payload_hash, sqlite
+from finlink.sync.store import (
+    _failures,
+    _protocol,
+    _records,
+    canonical_json,
+    payload_hash,
+    sqlite,
+)
 
 json_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
 json_values = st.recursive(
@@ -75,7 +82,7 @@ def test_utc_converts_aware_times_and_refuses_naive_ones() -> None:
 
 
 def test_the_package_exports_every_public_name_sorted() -> None:
-    expected = {*_records.__all__, *_protocol.__all__, *sqlite.__all__}
+    expected = {*_records.__all__, *_protocol.__all__, *sqlite.__all__, *_failures.__all__}
     assert set(store_package.__all__) == expected
     assert list(store_package.__all__) == sorted(store_package.__all__)
     for name in expected:

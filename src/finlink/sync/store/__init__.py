@@ -12,6 +12,7 @@ workers) implements the same protocol and proves it with
 :class:`finlink.testing.store_contract.StateStoreContract`.
 """
 
+from finlink.sync.store._failures import FailureReport, describe_failure
 from finlink.sync.store._protocol import StateStore
 from finlink.sync.store._records import (
     ErrorEntry,
@@ -29,6 +30,7 @@ from finlink.sync.store.sqlite import SQLiteStore
 
 __all__ = [
     "ErrorEntry",
+    "FailureReport",
     "Intent",
     "Link",
     "OutboxEntry",
@@ -39,5 +41,6 @@ __all__ = [
     "StateStore",
     "StoreStatus",
     "canonical_json",
+    "describe_failure",
     "payload_hash",
 ]
