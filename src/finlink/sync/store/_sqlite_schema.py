@@ -179,7 +179,9 @@ def migrate(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRAT
 
     Raises:
         SyncError: If the database is newer than these migrations know (written by a newer
-            finlink), or a step fails (it is rolled back, the database keeps its version).
+            finlink) or its version table is damaged.
+        sqlite3.Error: If a step fails; it is rolled back and the database keeps its
+            version (the store turns this into ``SyncError``).
     """
     target = migrations[-1].version if migrations else 0
     for migration in migrations:

@@ -23,6 +23,7 @@ from typing import Any, Literal, Self
 
 from finlink._errors import SyncError
 from finlink.clock import Clock, SystemClock
+from finlink.sync.store import _sqlite_lookups as lookups
 from finlink.sync.store import _sqlite_outbox as outbox
 from finlink.sync.store import _sqlite_outcomes as outcomes
 from finlink.sync.store import _sqlite_reviews as reviews
@@ -139,20 +140,12 @@ class SQLiteStore:
     def get_link(self, administration: str, entity: str, crm_key: str) -> Link | None:
         """Return the link of one CRM record in one administration, or None."""
         with self._db.reading() as conn:
-            row = conn.execute(
-                "SELECT * FROM links WHERE administration = ? AND entity = ? AND crm_key = ?",
-                (administration, entity, crm_key),
-            ).fetchone()
-        return None if row is None else rows.link(row)
+            return lookups.link(conn, (administration, entity, crm_key))
 
     def get_link_by_remote(self, administration: str, entity: str, remote_id: str) -> Link | None:
         """Return the link that points at ``remote_id``, or None."""
         with self._db.reading() as conn:
-            row = conn.execute(
-                "SELECT * FROM links WHERE administration = ? AND entity = ? AND remote_id = ?",
-                (administration, entity, remote_id),
-            ).fetchone()
-        return None if row is None else rows.link(row)
+            return lookups.link_by_remote(conn, administration, entity, remote_id)
 
     def links(self, administration: str, entity: str) -> Iterator[Link]:
         """Yield every link of one entity in one administration, ordered by CRM key.
@@ -164,18 +157,7 @@ class SQLiteStore:
         after: str | None = None
         while True:
             with self._db.reading() as conn:
-                if after is None:
-                    page = conn.execute(
-                        "SELECT * FROM links WHERE administration = ? AND entity = ? "
-                        "ORDER BY crm_key LIMIT ?",
-                        (administration, entity, self._page_size),
-                    ).fetchall()
-                else:
-                    page = conn.execute(
-                        "SELECT * FROM links WHERE administration = ? AND entity = ? "
-                        "AND crm_key > ? ORDER BY crm_key LIMIT ?",
-                        (administration, entity, after, self._page_size),
-                    ).fetchall()
+                page = lookups.links_page(conn, administration, entity, after, self._page_size)
             for row in page:
                 yield rows.link(row)
             if len(page) < self._page_size:
@@ -185,11 +167,7 @@ class SQLiteStore:
     def delete_link(self, administration: str, entity: str, crm_key: str) -> bool:
         """Forget one link; return whether there was one."""
         with self._db.writing() as conn:
-            cursor = conn.execute(
-                "DELETE FROM links WHERE administration = ? AND entity = ? AND crm_key = ?",
-                (administration, entity, crm_key),
-            )
-        return cursor.rowcount == 1
+            return lookups.delete_row(conn, "links", (administration, entity, crm_key))
 
     # -- intents and outcomes ------------------------------------------------------------
 
@@ -222,30 +200,17 @@ class SQLiteStore:
     def get_intent(self, administration: str, entity: str, crm_key: str) -> Intent | None:
         """Return the pending intent of one record, or None."""
         with self._db.reading() as conn:
-            row = conn.execute(
-                "SELECT * FROM intents WHERE administration = ? AND entity = ? AND crm_key = ?",
-                (administration, entity, crm_key),
-            ).fetchone()
-        return None if row is None else rows.intent(row)
+            return lookups.intent(conn, (administration, entity, crm_key))
 
     def pending_intents(self, administration: str | None = None) -> list[Intent]:
         """Return every pending intent (of one administration), oldest first."""
         with self._db.reading() as conn:
-            found = conn.execute(
-                "SELECT * FROM intents WHERE (? IS NULL OR administration = ?) "
-                "ORDER BY created_at, administration, entity, crm_key",
-                (administration, administration),
-            )
-            return [rows.intent(row) for row in found]
+            return lookups.pending_intents(conn, administration)
 
     def clear_intent(self, administration: str, entity: str, crm_key: str) -> bool:
         """Drop a pending intent; return whether there was one."""
         with self._db.writing() as conn:
-            cursor = conn.execute(
-                "DELETE FROM intents WHERE administration = ? AND entity = ? AND crm_key = ?",
-                (administration, entity, crm_key),
-            )
-        return cursor.rowcount == 1
+            return lookups.delete_row(conn, "intents", (administration, entity, crm_key))
 
     def record_outcome(
         self,
@@ -437,32 +402,19 @@ class SQLiteStore:
     def get_error(self, administration: str, entity: str, crm_key: str) -> ErrorEntry | None:
         """Return the error-log entry of one record, or None."""
         with self._db.reading() as conn:
-            row = conn.execute(
-                "SELECT * FROM errors WHERE administration = ? AND entity = ? AND crm_key = ?",
-                (administration, entity, crm_key),
-            ).fetchone()
-        return None if row is None else rows.error_entry(row)
+            return lookups.error(conn, (administration, entity, crm_key))
 
     def errors(
         self, administration: str | None = None, entity: str | None = None
     ) -> list[ErrorEntry]:
         """Return the error log (of one administration and/or entity), ordered by key."""
         with self._db.reading() as conn:
-            found = conn.execute(
-                "SELECT * FROM errors WHERE (? IS NULL OR administration = ?) "
-                "AND (? IS NULL OR entity = ?) ORDER BY administration, entity, crm_key",
-                (administration, administration, entity, entity),
-            )
-            return [rows.error_entry(row) for row in found]
+            return lookups.errors(conn, administration, entity)
 
     def clear_error(self, administration: str, entity: str, crm_key: str) -> bool:
         """Drop one record's error-log entry; return whether there was one."""
         with self._db.writing() as conn:
-            cursor = conn.execute(
-                "DELETE FROM errors WHERE administration = ? AND entity = ? AND crm_key = ?",
-                (administration, entity, crm_key),
-            )
-        return cursor.rowcount == 1
+            return lookups.delete_row(conn, "errors", (administration, entity, crm_key))
 
     # -- review queue ----------------------------------------------------------------------
 
@@ -548,20 +500,14 @@ class SQLiteStore:
     def status(self, administration: str) -> StoreStatus:
         """Return outbox depth, failed records, open reviews, pending intents, last success."""
         with self._db.reading() as conn:
-            counts = conn.execute(
-                "SELECT (SELECT COUNT(*) FROM errors WHERE administration = ?), "
-                "(SELECT COUNT(*) FROM reviews WHERE administration = ? "
-                "AND resolution IS NULL), "
-                "(SELECT COUNT(*) FROM intents WHERE administration = ?)",
-                (administration, administration, administration),
-            ).fetchone()
+            failed, review_open, pending = lookups.status_counts(conn, administration)
             depth = outbox.depth(conn, administration)
             last = reviews.last_run(conn, administration, None, True)
         return StoreStatus(
             administration=administration,
             outbox_depth=depth,
-            failed=int(counts[0]),
-            review_open=int(counts[1]),
-            pending_intents=int(counts[2]),
+            failed=failed,
+            review_open=review_open,
+            pending_intents=pending,
             last_successful_run=None if last is None else last.finished_at,
         )
