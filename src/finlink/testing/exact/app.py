@@ -19,13 +19,12 @@ from finlink.testing.exact.entities.base import EntitySpec, Record
 from finlink.testing.exact.entities.crm import ACCOUNTS
 from finlink.testing.exact.entities.entries import (
     PURCHASE,
-    RECEIVABLES,
     SALES,
     TRANSACTION_LINES,
     create_entry,
     delete_entry,
-    open_item_rows,
 )
+from finlink.testing.exact.entities.open_items import RECEIVABLES, open_item_rows
 from finlink.testing.exact.entities.system import DIVISIONS, WEBHOOK_SUBSCRIPTIONS
 from finlink.testing.exact.faults import FaultPlan
 from finlink.testing.exact.limits import ErrorBudget, RateLimiter

@@ -15,8 +15,9 @@ from finlink.clock import Clock, SimulatedClock
 from finlink.testing.exact.app import ExactService
 from finlink.testing.exact.entities import ENDPOINTS
 from finlink.testing.exact.entities.base import EntitySpec, Record
-from finlink.testing.exact.entities.entries import PURCHASE, SALES, create_entry, open_item_rows
+from finlink.testing.exact.entities.entries import PURCHASE, SALES, create_entry
 from finlink.testing.exact.entities.ledger import GL_ACCOUNTS, JOURNALS, VAT_CODES, find_by_code
+from finlink.testing.exact.entities.open_items import open_item_rows
 from finlink.testing.exact.faults import FaultPlan
 from finlink.testing.exact.limits import ErrorBudget, RateLimiter
 from finlink.testing.exact.oauth import ExactApp, OAuthServer

@@ -7,14 +7,9 @@ import attrs
 from finlink.testing.exact.entities.base import EntitySpec
 from finlink.testing.exact.entities.crm import ACCOUNTS, BANK_ACCOUNTS, CONTACTS
 from finlink.testing.exact.entities.documents import DOCUMENT_ATTACHMENTS, DOCUMENTS
-from finlink.testing.exact.entities.entries import (
-    PAYABLES,
-    PURCHASE,
-    RECEIVABLES,
-    SALES,
-    TRANSACTION_LINES,
-)
+from finlink.testing.exact.entities.entries import PURCHASE, SALES, TRANSACTION_LINES
 from finlink.testing.exact.entities.ledger import COSTCENTERS, GL_ACCOUNTS, JOURNALS, VAT_CODES
+from finlink.testing.exact.entities.open_items import PAYABLES, RECEIVABLES
 from finlink.testing.exact.entities.system import DELETED, DIVISIONS, WEBHOOK_SUBSCRIPTIONS
 
 __all__ = ["ENDPOINTS", "ENTITIES", "Endpoint"]

@@ -1,13 +1,13 @@
 """Sales and purchase entries, their lines, transaction lines and the open-item lists.
 
-The open-item lists are ``read/financial/ReceivablesList`` and ``PayablesList``.
+The open-item lists built from them live in :mod:`.open_items`.
 
 Rules (reference §5.1, §5.3, §6): lines are posted inside the header POST; line ``AmountFC``
 excludes VAT and the VAT follows from the line's VAT code (default: the G/L account's);
 ``CostCenter`` is a cost-centre *code*; invoicing an account that is not a customer fails
 with 500 ``Ongeldig: Factuur voor (Type)`` (picqer#172); ``YourRef`` is stored and
 filterable; the open-item lists hold one row per open term plus one per partial payment,
-and an invoice leaves them when it is settled.
+and an invoice leaves them when it is settled (see :mod:`.open_items`).
 """
 
 from __future__ import annotations
@@ -35,15 +35,12 @@ from finlink.testing.exact.store import DivisionStore, OpenItem
 from finlink.testing.exact.wire import exact_error
 
 __all__ = [
-    "PAYABLES",
     "PURCHASE",
-    "RECEIVABLES",
     "SALES",
     "TRANSACTION_LINES",
     "EntryKind",
     "create_entry",
     "delete_entry",
-    "open_item_rows",
 ]
 
 CENT = Decimal("0.01")
@@ -220,44 +217,6 @@ TRANSACTION_LINES = EntitySpec(
         f("VATPercentage", "double", ro=True),
         f("YourRef", ro=True),
     ),
-)
-
-
-def _open_item_fields(extra: tuple[Any, ...]) -> tuple[Any, ...]:
-    return (
-        f("HID", "int64", ro=True),
-        f("AccountCode", ro=True),
-        f("AccountId", "guid", ro=True),
-        f("AccountName", ro=True),
-        f("Amount", "double", ro=True),
-        f("AmountInTransit", "double", ro=True),
-        *extra,
-        f("CurrencyCode", ro=True),
-        f("Description", ro=True),
-        f("DueDate", "datetime", ro=True),
-        f("EntryNumber", "int", ro=True),
-        f("Id", "guid", ro=True),
-        f("InvoiceDate", "datetime", ro=True),
-        f("InvoiceNumber", "int", ro=True),
-        f("JournalCode", ro=True),
-        f("JournalDescription", ro=True),
-        f("YourRef", ro=True),
-    )
-
-
-RECEIVABLES = EntitySpec(
-    path="read/financial/ReceivablesList",
-    type_name="Exact.Web.Api.Models.Financial.ReceivablesList",
-    key="HID",
-    methods=frozenset({"GET"}),
-    fields=_open_item_fields(()),
-)
-PAYABLES = EntitySpec(
-    path="read/financial/PayablesList",
-    type_name="Exact.Web.Api.Models.Financial.PayablesList",
-    key="HID",
-    methods=frozenset({"GET"}),
-    fields=_open_item_fields((f("ApprovalStatus", "int", ro=True),)),
 )
 
 
@@ -457,56 +416,3 @@ def delete_entry(kind: EntryKind, store: DivisionStore, key: uuid.UUID) -> None:
                 store.delete(path, row_key, deleted_type, notify=False)
     store.open_items.pop(key, None)
     store.delete(kind.header.path, key, kind.header.deleted_type)
-
-
-def open_item_rows(store: DivisionStore, sales: bool) -> list[Record]:
-    """The ReceivablesList (``sales``) or PayablesList rows: one per open term and payment."""
-    kind = SALES if sales else PURCHASE
-    spec = RECEIVABLES if sales else PAYABLES
-    rows: list[Record] = []
-    for item in store.open_items.values():
-        if item.sales != sales:
-            continue
-        entry = store.table(kind.header.path)[item.entry_id]
-        paid = sum((payment.amount for payment in item.payments), Decimal(0))
-        if paid == entry["AmountFC"]:
-            continue  # settled: an absent row means paid (§5.1)
-        party = store.table(ACCOUNTS.path).get(entry[kind.party], {})
-        base = spec.blank() | {
-            "AccountCode": party.get("Code"),
-            "AccountId": entry[kind.party],
-            "AccountName": party.get("Name"),
-            "AmountInTransit": Decimal(0),
-            "CurrencyCode": entry["Currency"],
-            "DueDate": entry["DueDate"],
-            "InvoiceNumber": entry["InvoiceNumber"],
-        }
-        rows.append(
-            base
-            | {
-                "HID": item.hid,
-                "Amount": entry["AmountFC"],
-                "Description": entry.get("Description"),
-                "EntryNumber": entry["EntryNumber"],
-                "InvoiceDate": entry["EntryDate"],
-                "JournalCode": entry["Journal"],
-                "JournalDescription": entry["JournalDescription"],
-                "YourRef": entry.get("YourRef"),
-            }
-        )
-        for payment in item.payments:
-            # A partial payment is a cash-flow entry row against the invoice; its YourRef
-            # is null ("Will be null if it is a cashflow entry", §5.3).
-            rows.append(
-                base
-                | {
-                    "HID": payment.hid,
-                    "Amount": -payment.amount,
-                    "Description": f"Betaling {entry['InvoiceNumber']}",
-                    "EntryNumber": payment.entry_number,
-                    "InvoiceDate": payment.date,
-                    "JournalCode": "20",
-                    "JournalDescription": "Bank",
-                }
-            )
-    return rows
