@@ -234,9 +234,11 @@ class _Parser:
         return token is not None and token.kind == "name" and token.value in words
 
     def expect(self, punct: str) -> None:
-        token = self.take()
-        if token.kind != "punct" or token.value != punct:
-            raise ODataError(f"'{punct}' expected at position {token.pos}.")
+        token = self.peek()
+        if token is None or token.kind != "punct" or token.value != punct:
+            pos = len(self.text) if token is None else token.pos
+            raise ODataError(f"'{punct}' expected at position {pos}.")
+        self.index += 1
 
     def parse(self) -> Node:
         node = self.or_expr()
