@@ -10,6 +10,7 @@ import pytest
 from finlink.clock import SimulatedClock
 from finlink.testing.exact import ExactSandbox
 
+
 @pytest.fixture
 def sandbox(clock: SimulatedClock) -> ExactSandbox:
     """A sandbox with the two default divisions, on the shared simulated clock."""

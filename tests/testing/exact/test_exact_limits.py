@@ -13,7 +13,11 @@ from finlink.testing.exact.limits import RateLimiter
 from finlink.testing.exact.wire import HttpError
 from tests.testing.exact.paths import DIVISION, OTHER_DIVISION, api
 
-MINUTELY = ("X-RateLimit-Minutely-Limit", "X-RateLimit-Minutely-Remaining", "X-RateLimit-Minutely-Reset")
+MINUTELY = (
+    "X-RateLimit-Minutely-Limit",
+    "X-RateLimit-Minutely-Remaining",
+    "X-RateLimit-Minutely-Reset",
+)
 DAILY = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
 
 

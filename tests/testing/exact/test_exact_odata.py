@@ -56,7 +56,9 @@ def test_and_binds_tighter_than_or_and_parentheses_override() -> None:
     assert parse_filter("a eq 1 or b eq 2 and c eq 3") == Logical(
         "or",
         Compare("eq", Field("a"), Literal(1)),
-        Logical("and", Compare("eq", Field("b"), Literal(2)), Compare("eq", Field("c"), Literal(3))),
+        Logical(
+            "and", Compare("eq", Field("b"), Literal(2)), Compare("eq", Field("c"), Literal(3))
+        ),
     )
     grouped = parse_filter("(a eq 1 or b eq 2) and c eq 3")
     assert isinstance(grouped, Logical)
