@@ -7,6 +7,7 @@ two paths share one handler and cannot drift apart.
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from collections.abc import Mapping
@@ -127,12 +128,14 @@ def to_wire(value: Any) -> Any:
     """Convert a stored Python value into Exact's JSON form.
 
     Datetimes become ``"/Date(<epoch ms>)/"`` (reference §4.5, fixtures), GUIDs their
-    lower-case string form, Decimals a JSON number (Exact's ``Edm.Double``).
+    lower-case string form, Decimals a JSON number (Exact's ``Edm.Double``), bytes base64.
     """
     if isinstance(value, datetime):
         return f"/Date({epoch_ms(value)})/"
     if isinstance(value, uuid.UUID):
         return str(value)
+    if isinstance(value, bytes):  # Edm.Binary travels as base64 (§4.5)
+        return base64.b64encode(value).decode("ascii")
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     return value
