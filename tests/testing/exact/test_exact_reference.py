@@ -69,7 +69,8 @@ def test_single_account_has_the_recorded_envelope_and_formats(
     assert ours["d"]["__metadata"]["type"] == recorded["d"]["__metadata"]["type"]
     ours_uri = URI.match(ours["d"]["__metadata"]["uri"])
     recorded_uri = URI.match(recorded["d"]["__metadata"]["uri"])
-    assert ours_uri and recorded_uri
+    assert ours_uri
+    assert recorded_uri
     assert ours_uri["path"] == recorded_uri["path"] == "crm/Accounts"
     missing = set(ours["d"]) - set(recorded["d"])
     assert missing == set(), f"fields the recording does not have: {missing}"
@@ -77,7 +78,8 @@ def test_single_account_has_the_recorded_envelope_and_formats(
         assert len(ours["d"][field]) == len(recorded["d"][field])
     assert ours["d"]["Code"] == recorded["d"]["Code"]  # both "                 8"
     assert ours["d"]["Country"] == recorded["d"]["Country"] == "NL "
-    assert DATE.match(ours["d"]["Created"]) and DATE.match(recorded["d"]["Created"])
+    assert DATE.match(ours["d"]["Created"])
+    assert DATE.match(recorded["d"]["Created"])
     deferred = recorded["d"]["BankAccounts"]["__deferred"]["uri"]
     assert deferred.endswith("/BankAccounts")
     assert ours["d"]["BankAccounts"]["__deferred"]["uri"].endswith("/BankAccounts")
@@ -138,7 +140,8 @@ def test_entry_lines_pad_vat_codes_and_use_fractions_like_the_recording(
     assert line["VATAmountFC"] == recorded_line["VATAmountFC"] == 1575
     assert body["AmountFC"] == recorded["AmountFC"] == 9075
     assert set(body["SalesEntryLines"]) == set(recorded["SalesInvoiceLines"]) == {"results"}
-    assert DATE.match(body["EntryDate"]) and DATE.match(recorded["InvoiceDate"])
+    assert DATE.match(body["EntryDate"])
+    assert DATE.match(recorded["InvoiceDate"])
 
 
 def test_every_sandbox_field_exists_in_the_rest_reference_with_its_type(

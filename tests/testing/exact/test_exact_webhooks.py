@@ -118,7 +118,7 @@ def test_subscriptions_are_visible_only_to_their_app(
 class _Receiver(BaseHTTPRequestHandler):
     received: list[bytes]
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server naming
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         self.received.append(self.rfile.read(length))
         self.send_response(200)
