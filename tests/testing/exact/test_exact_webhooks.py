@@ -176,3 +176,32 @@ def test_sign_is_upper_case_hex_hmac_sha256() -> None:
     assert (
         sign(b'{"a":1}', "key") == hmac.new(b"key", b'{"a":1}', hashlib.sha256).hexdigest().upper()
     )
+
+
+def test_a_receiver_may_call_back_into_the_sandbox(
+    sandbox: ExactSandbox, tokens: dict[str, str]
+) -> None:
+    """Deliveries leave after the request's lock is released: fetching by Key works."""
+    with sandbox.serve() as server:
+        fetched: list[int] = []
+
+        def fetch_by_key(delivery: WebhookDelivery) -> None:
+            if delivery.topic is None:
+                return
+            key = delivery.json()["Content"]["Key"]
+            response = httpx.get(
+                f"{server.url}{api(f'crm/Accounts(guid{chr(39)}{key}{chr(39)})')}",
+                headers={"Authorization": f"Bearer {tokens['access_token']}"},
+                timeout=5,
+            )
+            fetched.append(response.status_code)
+
+        sandbox.on_webhook(fetch_by_key)
+        with httpx.Client(base_url=server.url, timeout=5) as client:
+            client.headers["Authorization"] = f"Bearer {tokens['access_token']}"
+            _subscribe(client)
+            assert client.post(api("crm/Accounts"), json={"Name": "Acme"}).status_code == 201
+        sandbox.change(
+            DIVISION, "crm/Accounts", sandbox.records(DIVISION, "crm/Accounts")[0]["ID"], City="Ede"
+        )
+    assert fetched == [200, 200]

@@ -83,13 +83,24 @@ class ExactService:
         self.current_division: int | None = None
         self.deliveries: list[WebhookDelivery] = []
         self.sender: Sender | None = None
+        self._outbox: list[WebhookDelivery] = []
         self.base_url = "https://start.exactonline.nl"
         self.lock = threading.RLock()
 
     # -- entry point -------------------------------------------------------------------
 
     def handle(self, request: SandboxRequest) -> SandboxResponse:
-        """Answer one request (thread-safe: one request at a time, like one division)."""
+        """Answer one request (thread-safe: one request at a time, like one division).
+
+        Webhooks the request fired go to the sender after the lock is released, so a
+        receiver may call back into the sandbox (Exact delivers asynchronously, too).
+        """
+        try:
+            return self._handle(request)
+        finally:
+            self.flush_webhooks()
+
+    def _handle(self, request: SandboxRequest) -> SandboxResponse:
         with self.lock:
             fault = self.faults.take(request.method, request.path)
             if fault is not None and fault.kind == "timeout":
@@ -439,8 +450,17 @@ class ExactService:
 
     def _deliver(self, delivery: WebhookDelivery) -> None:
         self.deliveries.append(delivery)
-        if self.sender is not None:
+        self._outbox.append(delivery)
+
+    def flush_webhooks(self) -> None:
+        """Hand queued deliveries to the sender, outside the lock."""
+        with self.lock:
+            pending, self._outbox = self._outbox, []
+            sender = self.sender
+        if sender is None:
+            return
+        for delivery in pending:
             try:
-                self.sender(delivery)
+                sender(delivery)
             except Exception:  # a failing receiver must not fail the API call that fired it
                 logger.warning("webhook delivery to the test's sender failed", exc_info=True)

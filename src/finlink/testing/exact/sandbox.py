@@ -222,18 +222,20 @@ class ExactSandbox:
         store = self._store(division)
         with self.service.lock:
             try:
-                if spec.path == SALES.header.path:
-                    return copy.deepcopy(create_entry(SALES, store, fields))
-                if spec.path == PURCHASE.header.path:
-                    return copy.deepcopy(create_entry(PURCHASE, store, fields))
-                sent = spec.coerce(fields, read_only=True)
-                record = spec.blank() | sent
-                record[spec.key] = record.get(spec.key) or uuid.uuid4()
-                spec.validate(store, record, sent)
-                store.insert(spec.path, record[spec.key], record)
+                kind = {SALES.header.path: SALES, PURCHASE.header.path: PURCHASE}.get(spec.path)
+                if kind is not None:
+                    record = create_entry(kind, store, fields)
+                else:
+                    sent = spec.coerce(fields, read_only=True)
+                    record = spec.blank() | sent
+                    record[spec.key] = record.get(spec.key) or uuid.uuid4()
+                    spec.validate(store, record, sent)
+                    store.insert(spec.path, record[spec.key], record)
             except HttpError as exc:
                 raise ValueError(_message(exc)) from None
-            return copy.deepcopy(record)
+            result = copy.deepcopy(record)
+        self.service.flush_webhooks()
+        return result
 
     def add_account(
         self,
@@ -289,7 +291,9 @@ class ExactSandbox:
                 raise ValueError(_message(exc)) from None
             row.update(merged)
             store.touch(spec.path, key)
-            return copy.deepcopy(row)
+            result = copy.deepcopy(row)
+        self.service.flush_webhooks()
+        return result
 
     def record_payment(
         self,
