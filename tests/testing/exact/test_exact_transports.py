@@ -145,3 +145,12 @@ def test_client_helper_carries_base_url_and_accept_header(sandbox: ExactSandbox)
         assert str(client.base_url) == "https://start.exactonline.nl"
         assert client.headers["Accept"] == "application/json"
     assert "ExactSandbox(divisions=[1234567, 1234568]" in repr(sandbox)
+
+
+def test_percent_encoded_keys_are_understood_on_both_paths(
+    sandbox: ExactSandbox, http: httpx.Client, live: httpx.Client
+) -> None:
+    acme = sandbox.add_account(DIVISION, "Acme")
+    path = api(f"crm/Accounts(guid%27{acme['ID']}%27)")
+    assert http.get(path).json()["d"]["Name"] == "Acme"
+    assert live.get(path).json()["d"]["Name"] == "Acme"

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import attrs
 
@@ -49,8 +49,8 @@ class SandboxRequest:
 
     @property
     def path(self) -> str:
-        """The URL path (percent-decoding left to the router)."""
-        return urlsplit(self.url).path
+        """The URL path, percent-decoded (``%27`` → ``'`` in ``Accounts(guid'…')``)."""
+        return unquote(urlsplit(self.url).path)
 
     @property
     def base(self) -> str:
