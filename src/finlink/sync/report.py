@@ -299,7 +299,9 @@ def _label(outcome: Outcome) -> str:
     if outcome.status is OutcomeStatus.DONE:
         return _LABELS.get(outcome.operation.kind, outcome.operation.kind.value)
     if outcome.status is OutcomeStatus.SKIPPED:
-        return "unchanged"
+        # A skip with a note is something finlink could not send (a contact over the
+        # backend's limit, a booking changed after it was booked), not an unchanged record.
+        return "not transferred" if outcome.operation.notes else "unchanged"
     return {
         OutcomeStatus.FAILED: "failed",
         OutcomeStatus.REVIEW: "waiting for review",

@@ -109,5 +109,3 @@ def by_extra_field(
     relations without the field) go where ``fallback`` (default :class:`DefaultRouter`) sends them.
     """
     return _ByExtraField(field, dict(mapping), fallback or DefaultRouter())
-
-
