@@ -80,7 +80,10 @@ def sync_relation(run: Run, name: str, relation: Relation) -> list[Outcome]:
         outcome = sync.execute()
         outcomes.append(outcome)
         remote_id = outcome.remote_id or outcome.operation.remote_id
-        if outcome.status is OutcomeStatus.DONE and adm.settings.sync_contacts and remote_id:
+        if run.dry_run and outcome.operation.kind is OperationKind.CREATE:
+            remote_id = "(to be created)"  # a dry run plans the contacts of a new relation too
+        sent = outcome.status in (OutcomeStatus.DONE, OutcomeStatus.SKIPPED)
+        if sent and adm.settings.sync_contacts and remote_id:
             outcomes.extend(sync.contacts(remote_id))
     return outcomes
 
@@ -185,17 +188,22 @@ class _HalfSync:
         """Carry out a merge: report inbound changes, review, skip or write."""
         before = _payload(remote) if remote is not None else dict(snapshot.accounting)
         changes = {f: (before.get(f), value) for f, value in merge.to_write.items()}
-        if merge.inbound:
-            self.run.inbound(
-                InboundChange(
-                    administration=self.name,
-                    entity=self.entity,
-                    crm_key=self.relation.id,
-                    remote_id=remote_id,
-                    fields=dict(merge.inbound),
-                    reason="conflict" if merge.conflicts else "changed",
+        won = {c.field for c in merge.conflicts if c.resolution == "accounting"}
+        for reason, fields in (
+            ("changed", {f: v for f, v in merge.inbound.items() if f not in won}),
+            ("conflict", {f: v for f, v in merge.inbound.items() if f in won}),
+        ):
+            if fields:
+                self.run.inbound(
+                    InboundChange(
+                        administration=self.name,
+                        entity=self.entity,
+                        crm_key=self.relation.id,
+                        remote_id=remote_id,
+                        fields=fields,
+                        reason=reason,
+                    )
                 )
-            )
         common = {"remote_id": remote_id, "conflicts": merge.conflicts, "match": match}
         if merge.manual:
             fields = ", ".join(c.field for c in merge.conflicts)

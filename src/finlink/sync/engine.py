@@ -33,7 +33,7 @@ from finlink.model.relation import Relation
 from finlink.model.validation import check
 from finlink.serialization import from_dict, to_dict
 from finlink.sync._bookings import BOOKING, PROJECT, sync_booking, sync_project
-from finlink.sync._relations import RELATION, refresh_remote, sync_relation
+from finlink.sync._relations import RELATION, SUPPLIER_HALF, refresh_remote, sync_relation
 from finlink.sync._run import AdministrationRun, Run, by_name, describe_error, route_all
 from finlink.sync.conflicts import ConflictPolicy, crm_wins
 from finlink.sync.matching import DuplicateGroup, MatchPipeline, find_duplicates
@@ -248,19 +248,24 @@ class SyncEngine:
                 targets,
             )
             return
+        retry: list[str] = []
         for name in targets:
-            try:
-                if isinstance(record, Relation):
-                    sync_relation(run, name, record)
-                elif isinstance(record, Project):
-                    sync_project(run, name, record)
-                else:
-                    sync_booking(run, name, record)
-            except FinlinkError as error:  # pragma: no cover - the sync functions log their own
-                op = Operation(
-                    administration=name, entity=entity, crm_key=record.id, kind=OperationKind.CREATE
-                )
-                run.fail(op, error)
+            first = len(run.report.outcomes)
+            if isinstance(record, Relation):
+                sync_relation(run, name, record)
+            elif isinstance(record, Project):
+                sync_project(run, name, record)
+            else:
+                sync_booking(run, name, record)
+            if any(
+                o.status is OutcomeStatus.FAILED and o.retriable
+                for o in run.report.outcomes[first:]
+            ):
+                retry.append(name)
+        if retry and run.outbox_entry is None and not run.dry_run:
+            # A transient failure in a batch: keep the record in the durable outbox, so
+            # process_outbox() (or retry_failed()) sends it again without the host's help.
+            self.store.enqueue(entity, record.id, to_dict(record), administrations=retry)
 
     def _finish(self, run: Run, kind: str, started: datetime) -> None:
         for name, adm in run.administrations.items():
@@ -380,6 +385,46 @@ class SyncEngine:
             self._finish(run, "outbox", self.clock.now())
             report.extend(run.report)
         return report
+
+    def retry_failed(self, *, limit: int = 1000) -> SyncReport:
+        """Send again what failed for a passing reason (the vendor was down, a timeout...).
+
+        Records refused for their data (validation, a vendor refusal) are retried when the host
+        sends them again after fixing them; their reason stays in the error log until then.
+        """
+        return self.process_outbox(limit=limit)
+
+    def resync(self, administration: str, relations: Iterable[Relation]) -> SyncReport:
+        """Re-read an administration in full and bring it in line with ``relations``.
+
+        Every link whose remote record is gone is dropped (the relation is matched again, by
+        finlink's reference first, so nothing is duplicated); every linked record is compared
+        with what the administration holds now, and differences are merged under the conflict
+        policy. Use it after restoring a backup, a division move, or a suspected drift.
+        """
+        self.backend(administration)
+        run = self._run(only=[administration])
+        adm = run.administrations[administration]
+        adm.refreshed = True
+        full = adm.backend.read_relations(None)
+        present = {r.remote_id: r for r in full.records}
+        adm.candidates = list(full.records)
+        adm.records = dict(present)
+        adm.remote_changes = dict(present)
+        for entity in (RELATION, SUPPLIER_HALF):
+            for link in list(self.store.links(administration, entity)):
+                if link.remote_id not in present:
+                    self.store.delete_link(administration, entity, link.crm_key)
+        if full.cursor is not None:
+            self.store.set_cursor(administration, RELATION, full.cursor)
+        batch = list(relations)
+        run.unlinked = len(batch)
+        started = self.clock.now()
+        for relation in batch:
+            self.lookup.remember(relation)
+            self._one(run, RELATION, relation, names=[administration])
+        self._finish(run, "resync", started)
+        return run.report
 
     # -- read back ----------------------------------------------------------------------------
 

@@ -160,19 +160,25 @@ class Plan:
 
     operations: tuple[Operation, ...]
 
-    def counts(self) -> dict[str, dict[str, int]]:
-        """Per administration, how many operations of each kind."""
+    def counts(self, entity: str | None = None) -> dict[str, dict[str, int]]:
+        """Per administration, how many operations of each kind (of one entity, if given)."""
         result: dict[str, Counter[str]] = {}
         for op in self.operations:
-            result.setdefault(op.administration, Counter())[op.kind.value] += 1
+            if entity is None or op.entity == entity:
+                result.setdefault(op.administration, Counter())[op.kind.value] += 1
         return {adm: dict(counter) for adm, counter in sorted(result.items())}
 
     def to_text(self) -> str:
-        """Plain text for a bookkeeper: counts per administration, then every non-skip line."""
+        """Plain text for a bookkeeper: counts per administration and entity, then details."""
         lines: list[str] = []
-        for adm, counts in self.counts().items():
-            summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
-            lines.append(f"{adm}: {summary}")
+        entities = sorted({op.entity for op in self.operations})
+        for adm in sorted({op.administration for op in self.operations}):
+            lines.append(f"{adm}:")
+            for entity in entities:
+                counts = self.counts(entity).get(adm)
+                if counts:
+                    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+                    lines.append(f"  {entity}: {summary}")
         lines.extend(
             "  " + op.describe() for op in self.operations if op.kind is not OperationKind.SKIP
         )
@@ -249,19 +255,30 @@ class SyncReport:
             and (entity is None or o.operation.entity == entity)
         ]
 
-    def counts(self) -> dict[str, dict[str, int]]:
-        """Per administration: how many were created, updated, linked, unchanged, failed..."""
+    def counts(self, entity: str | None = None) -> dict[str, dict[str, int]]:
+        """Per administration: how many were created, updated, linked, unchanged, failed...
+
+        Args:
+            entity: Count only this entity (``relation``, ``contact``...); None counts all.
+        """
         result: dict[str, Counter[str]] = {}
         for outcome in self.outcomes:
-            result.setdefault(outcome.operation.administration, Counter())[_label(outcome)] += 1
+            if entity is None or outcome.operation.entity == entity:
+                adm = outcome.operation.administration
+                result.setdefault(adm, Counter())[_label(outcome)] += 1
         return {adm: dict(counter) for adm, counter in sorted(result.items())}
 
     def to_text(self) -> str:
         """A summary a bookkeeper understands, then every failure with its reason."""
         lines: list[str] = []
-        for adm, counts in self.counts().items():
-            summary = ", ".join(f"{n} {label}" for label, n in sorted(counts.items()))
-            lines.append(f"{adm}: {summary}")
+        entities = sorted({o.operation.entity for o in self.outcomes})
+        for adm in sorted({o.operation.administration for o in self.outcomes}):
+            lines.append(f"{adm}:")
+            for entity in entities:
+                counts = self.counts(entity).get(adm)
+                if counts:
+                    summary = ", ".join(f"{n} {label}" for label, n in sorted(counts.items()))
+                    lines.append(f"  {entity}: {summary}")
         for outcome in self.outcomes:
             if outcome.status in (
                 OutcomeStatus.FAILED,
