@@ -225,10 +225,20 @@ def test_status_reports_per_administration() -> None:
     assert status["snelstart:2"].outbox_depth == 1
 
 
-@pytest.mark.parametrize("bad", [[], "x"])
-def test_engine_configuration_errors(bad: object) -> None:
+def test_engine_configuration_errors() -> None:
     from finlink import ConfigurationError
-    from finlink.sync import SQLiteStore, SyncEngine
+    from finlink.backends.memory import InMemoryBackend
+    from finlink.sync import AdministrationSettings, SQLiteStore, SyncEngine
 
-    with pytest.raises(ConfigurationError):
-        SyncEngine(store=SQLiteStore(":memory:"), backends=bad if bad == [] else {})  # type: ignore[arg-type]
+    store = SQLiteStore(":memory:")
+    with pytest.raises(ConfigurationError, match="at least one backend"):
+        SyncEngine(store=store, backends=[])
+    with pytest.raises(ConfigurationError, match="two backends serve administration 'memory'"):
+        SyncEngine(store=store, backends=[InMemoryBackend(), InMemoryBackend()])
+    with pytest.raises(ConfigurationError, match="settings for unknown administrations: x"):
+        SyncEngine(
+            store=store, backends=[InMemoryBackend()], settings={"x": AdministrationSettings()}
+        )
+    engine = SyncEngine(store=store, backends=[InMemoryBackend()])
+    with pytest.raises(ConfigurationError, match="no administration 'y'; configured: memory"):
+        engine.backend("y")

@@ -206,11 +206,11 @@ class _HalfSync:
                 )
         common = {"remote_id": remote_id, "conflicts": merge.conflicts, "match": match}
         if merge.manual:
-            fields = ", ".join(c.field for c in merge.conflicts)
+            names = ", ".join(c.field for c in merge.conflicts)
             conflicts = [attrs.asdict(c) for c in merge.conflicts]
             return self.review(
                 self.op(OperationKind.REVIEW, **common),
-                f"conflict: both the CRM and the administration changed {fields}",
+                f"conflict: both the CRM and the administration changed {names}",
                 [{"remote_id": remote_id, "conflicts": conflicts}],
             )
         version = remote.version if remote is not None else None
