@@ -1,5 +1,8 @@
-"""The test-facing side of one administration: seed, inspect and change data as the bookkeeper
-would, without going through HTTP (and without counting against the rate limits)."""
+"""The test-facing side of one administration.
+
+Seed, inspect and change data as the bookkeeper would, without going through HTTP (and without
+counting against the rate limits).
+"""
 
 from __future__ import annotations
 
@@ -81,13 +84,20 @@ class SandboxAdministration:
         nonactief: bool = False,
     ) -> Record:
         """Add or replace a grootboek (ledger account) with a stable id; returns a copy."""
-        return self._with_state(
-            lambda s: dict(
-                s.add_grootboek(nummer=nummer, omschrijving=omschrijving, rekening_code=rekening_code,
-                                functie=functie, btw_soort=btw_soort, nonactief=nonactief,
-                                kostenplaats_verplicht=kostenplaats_verplicht)
+
+        def add(state: AdministrationState) -> Record:
+            record = state.add_grootboek(
+                nummer=nummer,
+                omschrijving=omschrijving,
+                rekening_code=rekening_code,
+                functie=functie,
+                btw_soort=btw_soort,
+                nonactief=nonactief,
+                kostenplaats_verplicht=kostenplaats_verplicht,
             )
-        )  # fmt: skip
+            return dict(record)
+
+        return self._with_state(add)
 
     def add_country(self, iso: str, naam: str) -> Record:
         """Add or replace a land (country) with a stable id; returns a copy."""
@@ -150,7 +160,7 @@ class SandboxAdministration:
         return self.records(f"{kind}facturen")
 
     def documents(self) -> list[Record]:
-        """Every document: ``id``, ``type``, ``parentIdentifier``, ``fileName``, ``content`` bytes."""
+        """Every document: id, type, parentIdentifier, fileName, readOnly and content bytes."""
         return self._with_state(
             lambda s: [
                 {"id": k, "type": d["type"], **d["record"], "content": d["content"]}

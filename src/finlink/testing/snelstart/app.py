@@ -152,6 +152,21 @@ class SandboxCore:
         if not request.path.startswith("/v2/"):
             return _json(404, {"statusCode": 404, "message": "Resource not found"})
         path = request.path[3:]
+        found = self._authenticate(request)
+        if isinstance(found, WireResponse):
+            return found
+        administration, product = found
+        limiter = self.limiter(administration, product)
+        wait = limiter.acquire()
+        if wait is not None:
+            return self._log(administration, request.method, path, _throttled(wait))
+        try:
+            response = self._admitted(request, path, administration)
+        finally:
+            limiter.release()
+        return self._log(administration, request.method, path, response)
+
+    def _authenticate(self, request: WireRequest) -> tuple[str, Product] | WireResponse:
         key = request.headers.get("ocp-apim-subscription-key") or request.query.get(
             "subscription-key"
         )
@@ -168,15 +183,7 @@ class SandboxCore:
         )
         if administration is None or administration not in self.states:
             return _json(401, {"Message": _DENIED}, **{"WWW-Authenticate": "Bearer"})
-        limiter = self.limiter(administration, product)
-        wait = limiter.acquire()
-        if wait is not None:
-            return self._log(administration, request.method, path, _throttled(wait))
-        try:
-            response = self._admitted(request, path, administration)
-        finally:
-            limiter.release()
-        return self._log(administration, request.method, path, response)
+        return administration, product
 
     def _log(
         self, administration: str, method: str, path: str, response: WireResponse

@@ -1,5 +1,7 @@
-"""Keys and tokens: subscription keys per product, a koppelsleutel per administration, bearer
-tokens (reference §1).
+"""Keys and tokens (reference §1).
+
+Subscription keys per product, a koppelsleutel per administration, bearer tokens:
+
 
 * ``POST https://auth.snelstart.nl/b2b/token`` with form ``grant_type=clientkey&clientkey=…``
   answers ``{"access_token": …, "token_type": "bearer", "expires_in": 3599}`` (P-AUTH, §1.2).

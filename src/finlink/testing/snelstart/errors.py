@@ -160,7 +160,7 @@ class ModelStateError(Exception):
         )
 
 
-class NotFound(Exception):
+class NotFound(Exception):  # noqa: N818 - named after the HTTP status it answers
     """A 404 for an unknown id in the URL; the body has ``Message`` (PHP reads it, §2.4)."""
 
     status = 404

@@ -120,8 +120,9 @@ class FaultPlan:
         """
         if status < 500:
             raise ValueError("fail() injects server errors (5xx); use throttle() for 429")
-        return self._add(Fault(kind=FaultKind.ERROR, path=path, method=method,
-                               administration=administration, remaining=times, status=status))  # fmt: skip
+        fault = Fault(kind=FaultKind.ERROR, path=path, method=method, remaining=times,
+                      status=status, administration=administration)  # fmt: skip
+        return self._add(fault)
 
     def timeout(
         self, path: str, *, times: int = 1, method: str | None = None,

@@ -1,5 +1,6 @@
-"""OData v3 query options as SnelStart's B2B API v2 implements them: ``$filter``, ``$select``,
-``$top``, ``$skip`` (and ``$orderby``).
+"""OData v3 query options as SnelStart's B2B API v2 implements them.
+
+Supported: ``$filter``, ``$select``, ``$top``, ``$skip`` (and ``$orderby``).
 
 SnelStart runs ASP.NET Web API OData **v3** (reference ``snelstart.md`` §2.2): literals are
 v3-style (``datetime'…'``, ``guid'…'``), ``substringof(needle, Prop)`` instead of v4's
@@ -13,15 +14,7 @@ that resolves property paths against an entity's field types (so ``Relatiecode e
 the way a numeric-vs-string filter fails at SnelStart, per the laravel-snelstart README cited in
 §2.2) and an evaluator over the sandbox's stored wire records.
 
-Grammar (lowest precedence first)::
-
-    expr       := and_expr ("or" and_expr)*
-    and_expr   := unary ("and" unary)*
-    unary      := "not" unary | comparison
-    comparison := primary (("eq"|"ne"|"gt"|"ge"|"lt"|"le") primary)?
-    primary    := "(" expr ")" | literal | call | member
-    member     := NAME ("/" NAME)* ("/" ("any"|"all") "(" [NAME ":" expr] ")")?
-    call       := NAME "(" [expr ("," expr)*] ")"
+The grammar lives in :mod:`finlink.testing.snelstart.odata_syntax`.
 """
 
 from __future__ import annotations
@@ -29,11 +22,22 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, TypeAlias
-from uuid import UUID
 
 import attrs
+
+from finlink.testing.snelstart.odata_syntax import (
+    Call,
+    Compare,
+    Literal,
+    Logical,
+    Member,
+    Node,
+    Not,
+    ODataError,
+    parse_filter,
+)
 
 __all__ = [
     "MAX_TOP",
@@ -48,10 +52,6 @@ __all__ = [
 
 #: "Bij OData functionaliteit worden er maximaal 500 items teruggegeven" (P-ODATA, §2.2).
 MAX_TOP = 500
-
-
-class ODataError(ValueError):
-    """A query option the server cannot parse or apply (answered with ``ALG-0104``)."""
 
 
 @attrs.frozen
@@ -74,305 +74,6 @@ _COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "lt": operator.lt,
     "le": operator.le,
 }
-_TYPED_LITERALS = frozenset({"datetime", "guid", "datetimeoffset", "time"})
-
-
-# --------------------------------------------------------------------------- tokens
-
-
-@attrs.frozen
-class _Token:
-    kind: str  # "name", "string", "number", "typed", "punct", "end"
-    text: str
-    pos: int
-    prefix: str = ""  # for "typed": datetime / guid / ...
-
-
-def _tokenize(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
-        elif ch in "(),:/":
-            tokens.append(_Token("punct", ch, i))
-            i += 1
-        elif ch == "'":
-            value, i = _read_quoted(text, i)
-            tokens.append(_Token("string", value, i))
-        elif ch.isdigit() or (ch == "-" and i + 1 < n and text[i + 1].isdigit()):
-            start = i
-            i += 1
-            while i < n and (text[i].isdigit() or text[i] in ".eE" or _is_exp_sign(text, i)):
-                i += 1
-            if i < n and text[i] in "MmDdFfLl":
-                i += 1
-            tokens.append(_Token("number", text[start:i], start))
-        elif ch.isalpha() or ch == "_":
-            start = i
-            while i < n and (text[i].isalnum() or text[i] == "_"):
-                i += 1
-            word = text[start:i]
-            if word in _TYPED_LITERALS and i < n and text[i] == "'":
-                value, i = _read_quoted(text, i)
-                tokens.append(_Token("typed", value, start, prefix=word))
-            else:
-                tokens.append(_Token("name", word, start))
-        else:
-            raise ODataError(f"unexpected character {ch!r} at position {i}")
-    tokens.append(_Token("end", "", n))
-    return tokens
-
-
-def _is_exp_sign(text: str, i: int) -> bool:
-    return text[i] in "+-" and text[i - 1] in "eE"
-
-
-def _read_quoted(text: str, start: int) -> tuple[str, int]:
-    """Read ``'...'`` from ``start`` (a quote); ``''`` is an escaped quote."""
-    out: list[str] = []
-    i = start + 1
-    while i < len(text):
-        if text[i] == "'":
-            if i + 1 < len(text) and text[i + 1] == "'":
-                out.append("'")
-                i += 2
-                continue
-            return "".join(out), i + 1
-        out.append(text[i])
-        i += 1
-    raise ODataError(f"unterminated string literal at position {start}")
-
-
-# --------------------------------------------------------------------------- AST
-
-
-@attrs.frozen
-class Literal:
-    """A constant: its Python value and its type tag (``"null"`` for null)."""
-
-    value: object
-    type: str
-
-
-@attrs.frozen
-class Member:
-    """A property path (UpperCamelCase segments), optionally rooted at a lambda variable."""
-
-    segments: tuple[str, ...]
-    var: str | None = None
-
-
-@attrs.frozen
-class Compare:
-    """``left op right`` with ``op`` one of eq/ne/gt/ge/lt/le."""
-
-    op: str
-    left: Node
-    right: Node
-
-
-@attrs.frozen
-class Logical:
-    """``left and right`` / ``left or right``."""
-
-    op: str
-    left: Node
-    right: Node
-
-
-@attrs.frozen
-class Not:
-    """``not operand``."""
-
-    operand: Node
-
-
-@attrs.frozen
-class Call:
-    """A function call such as ``substringof('x', Naam)``."""
-
-    name: str
-    args: tuple[Node, ...]
-
-
-@attrs.frozen
-class Lambda:
-    """``Collection/any(v: body)`` or ``/all(...)``; ``any()`` without a body tests non-empty."""
-
-    quantifier: str
-    collection: Member
-    var: str | None
-    body: Node | None
-
-
-Node: TypeAlias = Literal | Member | Compare | Logical | Not | Call | Lambda
-
-
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self._tokens = _tokenize(text)
-        self._i = 0
-        self._vars: list[str] = []
-
-    def parse(self) -> Node:
-        node = self._or()
-        if self._peek().kind != "end":
-            self._fail("unexpected trailing input")
-        return node
-
-    def _peek(self) -> _Token:
-        return self._tokens[self._i]
-
-    def _next(self) -> _Token:
-        tok = self._tokens[self._i]
-        self._i += 1
-        return tok
-
-    def _fail(self, message: str) -> None:
-        tok = self._peek()
-        raise ODataError(f"{message} at position {tok.pos}")
-
-    def _is_word(self, word: str) -> bool:
-        tok = self._peek()
-        return tok.kind == "name" and tok.text == word
-
-    def _expect(self, punct: str) -> None:
-        tok = self._next()
-        if tok.kind != "punct" or tok.text != punct:
-            self._i -= 1
-            self._fail(f"expected {punct!r}")
-
-    def _or(self) -> Node:
-        node = self._and()
-        while self._is_word("or"):
-            self._next()
-            node = Logical("or", node, self._and())
-        return node
-
-    def _and(self) -> Node:
-        node = self._unary()
-        while self._is_word("and"):
-            self._next()
-            node = Logical("and", node, self._unary())
-        return node
-
-    def _unary(self) -> Node:
-        if self._is_word("not"):
-            self._next()
-            return Not(self._unary())
-        return self._comparison()
-
-    def _comparison(self) -> Node:
-        left = self._primary()
-        tok = self._peek()
-        if tok.kind == "name" and tok.text in _COMPARISONS:
-            self._next()
-            return Compare(tok.text, left, self._primary())
-        return left
-
-    def _primary(self) -> Node:
-        tok = self._next()
-        if tok.kind == "punct" and tok.text == "(":
-            node = self._or()
-            self._expect(")")
-            return node
-        if tok.kind == "string":
-            return Literal(tok.text, "string")
-        if tok.kind == "number":
-            return _number(tok.text)
-        if tok.kind == "typed":
-            return _typed(tok.prefix, tok.text)
-        if tok.kind == "name":
-            if tok.text in ("true", "false"):
-                return Literal(tok.text == "true", "boolean")
-            if tok.text == "null":
-                return Literal(None, "null")
-            nxt = self._peek()
-            if nxt.kind == "punct" and nxt.text == "(":
-                return self._call(tok.text)
-            return self._member(tok.text)
-        self._i -= 1
-        self._fail("expected a value")
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _call(self, name: str) -> Node:
-        self._expect("(")
-        args: list[Node] = []
-        if not (self._peek().kind == "punct" and self._peek().text == ")"):
-            args.append(self._or())
-            while self._peek().kind == "punct" and self._peek().text == ",":
-                self._next()
-                args.append(self._or())
-        self._expect(")")
-        return Call(name, tuple(args))
-
-    def _member(self, first: str) -> Node:
-        var = first if first in self._vars else None
-        segments: list[str] = [] if var else [first]
-        while self._peek().kind == "punct" and self._peek().text == "/":
-            self._next()
-            tok = self._next()
-            if tok.kind != "name":
-                self._i -= 1
-                self._fail("expected a property name after '/'")
-            if tok.text in ("any", "all"):
-                return self._lambda(tok.text, Member(tuple(segments), var))
-            segments.append(tok.text)
-        return Member(tuple(segments), var)
-
-    def _lambda(self, quantifier: str, collection: Member) -> Node:
-        self._expect("(")
-        if self._peek().kind == "punct" and self._peek().text == ")":
-            self._next()
-            if quantifier == "all":
-                self._fail("all() needs a lambda expression")
-            return Lambda(quantifier, collection, None, None)
-        tok = self._next()
-        if tok.kind != "name":
-            self._i -= 1
-            self._fail("expected a lambda variable")
-        self._expect(":")
-        self._vars.append(tok.text)
-        body = self._or()
-        self._vars.pop()
-        self._expect(")")
-        return Lambda(quantifier, collection, tok.text, body)
-
-
-def _number(text: str) -> Literal:
-    suffix = text[-1] if text[-1] in "MmDdFfLl" else ""
-    digits = text[:-1] if suffix else text
-    integral = not any(c in digits for c in ".eE")
-    try:
-        if integral and suffix in ("", "L", "l"):
-            return Literal(int(digits), "int32")
-        return Literal(Decimal(digits), "decimal")
-    except (ValueError, InvalidOperation):
-        raise ODataError(f"bad number literal {text!r}") from None
-
-
-def _typed(prefix: str, text: str) -> Literal:
-    try:
-        if prefix == "guid":
-            return Literal(str(UUID(text)), "guid")
-        if prefix in ("datetime", "datetimeoffset"):
-            value = datetime.fromisoformat(text.removesuffix("Z"))
-            return Literal(value.replace(tzinfo=None), "datetime")
-    except ValueError:
-        raise ODataError(f"bad {prefix} literal {text!r}") from None
-    raise ODataError(f"{prefix} literals are not supported")
-
-
-def parse_filter(text: str) -> Node:
-    """Parse a ``$filter`` expression into an AST (not yet checked against an entity).
-
-    Raises:
-        ODataError: On a syntax error.
-    """
-    return _Parser(text).parse()
-
 
 # --------------------------------------------------------------------------- type checking
 
@@ -426,7 +127,7 @@ def _compatible(left: str, right: str) -> bool:
     return left == right
 
 
-def _check(node: Node, root: FieldType, scopes: Mapping[str, FieldType]) -> str:
+def _check(node: Node, root: FieldType, scopes: Mapping[str, FieldType]) -> str:  # noqa: PLR0912 - one branch per node type
     """Return the scalar type of ``node``; raise ODataError where SnelStart would."""
     if isinstance(node, Literal):
         return node.type
@@ -489,7 +190,7 @@ class _Evaluator:
         self._root = root
         self._record = record
 
-    def value(
+    def value(  # noqa: PLR0911 - one return per node type
         self, node: Node, env: Mapping[str, object], types: Mapping[str, FieldType]
     ) -> object:
         if isinstance(node, Literal):
@@ -547,7 +248,7 @@ def _member_type(member: Member, root: FieldType, types: Mapping[str, FieldType]
     return type_
 
 
-def _call(name: str, args: list[object]) -> object:
+def _call(name: str, args: list[object]) -> object:  # noqa: PLR0911 - one return per function
     if any(arg is None for arg in args):
         return None
     if name == "substringof":

@@ -55,13 +55,13 @@ def schema_names(document: Mapping[str, Any]) -> list[str]:
 
 
 def _full_name(document: Mapping[str, Any], name: str) -> str:
-    names = document["components"]["schemas"]
+    names: Mapping[str, Any] = document["components"]["schemas"]
     if name in names:
         return name
     matches = [n for n in names if n.endswith("." + name)]
     if len(matches) != 1:
         raise KeyError(f"{name!r} matches {len(matches)} schemas")
-    return matches[0]
+    return str(matches[0])
 
 
 def _resolve(document: Mapping[str, Any], node: Any, seen: tuple[str, ...]) -> Any:
@@ -133,7 +133,7 @@ def validate(
         jsonschema.ValidationError: When ``body`` does not match.
         ModuleNotFoundError: When ``jsonschema`` is not installed.
     """
-    import jsonschema  # noqa: PLC0415 - optional: a test dependency, not a runtime one
+    import jsonschema  # noqa: PLC0415 - a test dependency, not a runtime one
 
     found = schema(document, name_or_schema) if isinstance(name_or_schema, str) else name_or_schema
     jsonschema.Draft4Validator(found).validate(body)

@@ -74,7 +74,7 @@ class SnelStartSandbox:
         """Seconds each data call takes, spent with ``clock.sleep`` while the call is in flight.
 
         On a :class:`~finlink.clock.SimulatedClock` the sleep returns at once and moves the
-        shared clock forward, so N calls from N threads move it N × latency: simulated time
+        shared clock forward, so N calls from N threads move it N * latency: simulated time
         adds up the work done, it does not model parallel waiting. Calls overlap in real time
         only as much as the threads do; use ``faults.hold`` to force overlap deterministically.
         On a :class:`~finlink.clock.SystemClock` the calls really wait.

@@ -32,26 +32,25 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: _Server
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
+    def do_GET(self) -> None:
         self._dispatch()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._dispatch()
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._dispatch()
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._dispatch()
 
     def _dispatch(self) -> None:
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        service = "auth" if url.path.rstrip("/") == "/b2b/token" else "api"
         request = WireRequest(
             method=self.command,
-            service=service,
+            service="auth" if url.path.rstrip("/") == "/b2b/token" else "api",
             path=url.path,
             query=dict(parse_qsl(url.query, keep_blank_values=True)),
             headers={name.lower(): value for name, value in self.headers.items()},

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -72,12 +72,12 @@ DEFAULT_LEDGERS: tuple[tuple[int, str, str, str, tuple[str, ...]], ...] = (
 )  # fmt: skip
 
 #: The Dutch VAT history (Belastingdienst): 21 % / 9 % since 2019, 21 % / 6 % before.
-DEFAULT_VAT_RATES: tuple[tuple[str, Decimal, datetime, datetime | None], ...] = (
-    ("Geen", Decimal(0), datetime(2000, 1, 1), None),
-    ("Laag", Decimal(6), datetime(2001, 1, 1), datetime(2018, 12, 31)),
-    ("Laag", Decimal(9), datetime(2019, 1, 1), None),
-    ("Hoog", Decimal(19), datetime(2001, 1, 1), datetime(2012, 9, 30)),
-    ("Hoog", Decimal(21), datetime(2012, 10, 1), None),
+DEFAULT_VAT_RATES: tuple[tuple[str, Decimal, date, date | None], ...] = (
+    ("Geen", Decimal(0), date(2000, 1, 1), None),
+    ("Laag", Decimal(6), date(2001, 1, 1), date(2018, 12, 31)),
+    ("Laag", Decimal(9), date(2019, 1, 1), None),
+    ("Hoog", Decimal(19), date(2001, 1, 1), date(2012, 9, 30)),
+    ("Hoog", Decimal(21), date(2012, 10, 1), None),
 )
 
 #: Which ledger function books VAT of each btw-soort (for ``/grootboekmutaties``).
@@ -155,8 +155,10 @@ class AdministrationState:
                 {
                     "btwSoort": soort,
                     "btwPercentage": pct,
-                    "datumVanaf": format_datetime(vanaf),
-                    "datumTotEnMet": format_datetime(tot) if tot else None,
+                    "datumVanaf": format_datetime(datetime.combine(vanaf, time())),
+                    "datumTotEnMet": format_datetime(datetime.combine(tot, time()))
+                    if tot
+                    else None,
                 }
             )
         for role in ("verkoop", "inkoop", "bank"):

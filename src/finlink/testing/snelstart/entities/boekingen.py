@@ -142,6 +142,34 @@ def _btw(kind: str, raw: object, codes: list[str]) -> list[Record]:
     return lines
 
 
+def _verkoop_fields(body: Mapping[str, Any], record: Record) -> None:
+    termijn = body.get("betalingstermijn")
+    if termijn is not None and (
+        isinstance(termijn, bool) or not isinstance(termijn, int) or not 0 <= termijn <= 999
+    ):
+        raise ModelStateError(
+            {"model.betalingstermijn": ["The field Betalingstermijn must be between 0 and 999."]}
+        )
+    record["betalingstermijn"] = termijn
+    record["eenmaligeIncassoMachtiging"] = body.get("eenmaligeIncassoMachtiging")
+    record["doorlopendeIncassoMachtiging"] = body.get("doorlopendeIncassoMachtiging")
+
+
+def _factuurdatum(
+    state: AdministrationState, kind: str, body: Mapping[str, Any], codes: list[str]
+) -> datetime:
+    factuurdatum = parse_datetime("factuurdatum", body.get("factuurdatum"))
+    if factuurdatum is None:
+        if kind == "inkoop":  # SPEC: required on InkoopboekingModel.
+            raise ModelStateError({"model.factuurdatum": ["The Factuurdatum field is required."]})
+        factuurdatum = state.now().replace(hour=0, minute=0, second=0, microsecond=0)
+    # P-ERR BOE-0033; the boekjaar is taken to be the calendar year.
+    oldest = state.now().replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+    if factuurdatum < oldest.replace(year=oldest.year - 5):
+        codes.append("BOE-0033")
+    return factuurdatum
+
+
 def _build(call: Call, kind: str, existing: Record | None) -> Record:
     state = call.state
     body: Any = decode_json(call.body)
@@ -159,13 +187,7 @@ def _build(call: Call, kind: str, existing: Record | None) -> Record:
     party = _PARTY[kind]
     party_id = ref_id(body.get(party))
     codes.extend(_party_codes(state, kind, party_id))
-    factuurdatum = parse_datetime("factuurdatum", body.get("factuurdatum"))
-    if factuurdatum is None:
-        if kind == "inkoop":  # SPEC: required on InkoopboekingModel.
-            raise ModelStateError({"model.factuurdatum": ["The Factuurdatum field is required."]})
-        factuurdatum = state.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    if factuurdatum < datetime(state.now().year - 5, 1, 1):
-        codes.append("BOE-0033")
+    factuurdatum = _factuurdatum(state, kind, body, codes)
     omschrijving = optional_str(body, "omschrijving")
     boekstuk = optional_str(body, "boekstuk")
     if too_long(omschrijving, 250):
@@ -202,20 +224,7 @@ def _build(call: Call, kind: str, existing: Record | None) -> Record:
         "factuurbedrag": factuurbedrag,
     }
     if kind == "verkoop":
-        termijn = body.get("betalingstermijn")
-        if termijn is not None and (
-            isinstance(termijn, bool) or not isinstance(termijn, int) or not 0 <= termijn <= 999
-        ):
-            raise ModelStateError(
-                {
-                    "model.betalingstermijn": [
-                        "The field Betalingstermijn must be between 0 and 999."
-                    ]
-                }
-            )
-        record["betalingstermijn"] = termijn
-        record["eenmaligeIncassoMachtiging"] = body.get("eenmaligeIncassoMachtiging")
-        record["doorlopendeIncassoMachtiging"] = body.get("doorlopendeIncassoMachtiging")
+        _verkoop_fields(body, record)
     record.update(boekingsregels=regels, btw=btw, documents=[])
     return record
 

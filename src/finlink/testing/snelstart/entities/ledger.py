@@ -1,5 +1,7 @@
-"""Open invoices and ledger mutations: ``/verkoopfacturen``, ``/inkoopfacturen`` and
-``/grootboekmutaties`` (reference §3.8, §3.10), plus the bookkeeping behind them.
+"""Open invoices and ledger mutations, plus the bookkeeping behind them.
+
+Endpoints: ``/verkoopfacturen``, ``/inkoopfacturen`` and ``/grootboekmutaties`` (reference
+§3.8, §3.10).
 
 A boeking creates one invoice whose ``openstaandSaldo`` starts at ``factuurBedrag`` and drops
 with every payment ("0 means paid", §3.8), and the double-entry ``grootboekmutaties`` a
@@ -141,10 +143,10 @@ def book(state: AdministrationState, kind: str, boeking: Record) -> None:
                      kostenplaats=regel["kostenplaats"], omschrijving=regel["omschrijving"])
         )  # fmt: skip
     for line in boeking["btw"]:
-        ledger = vat_ledgers.get(line["btwSoort"])
-        if ledger is not None:
-            new.append(_mutatie(state, boeking["id"], boeking, ledger, -sign * line["btwBedrag"],
-                                dagboek=kind))  # fmt: skip
+        vat_ledger = vat_ledgers.get(line["btwSoort"])
+        if vat_ledger is not None:
+            amount = -sign * line["btwBedrag"]
+            new.append(_mutatie(state, boeking["id"], boeking, vat_ledger, amount, dagboek=kind))
     _drop_mutaties(state, boeking["id"])
     state.mutaties.update((m["id"], m) for m in new)
 
@@ -186,7 +188,7 @@ def sync_factuur(state: AdministrationState, kind: str, boeking: Record) -> Reco
             "relatie": identifier("relaties", boeking[_PARTY[kind]]["id"]),
             "factuurDatum": boeking["factuurdatum"],
             "factuurBedrag": boeking["factuurbedrag"],
-            **({"verkoopOrders": []} if kind == "verkoop" else link),
+            **({"verkoopOrders": list[object]()} if kind == "verkoop" else link),
             "uri": f"/{_STORE[kind]}/{factuur['id']}",
         }
     )

@@ -30,7 +30,6 @@ from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum.eu import vat as stdnum_vat
 
-from finlink.testing.snelstart.entities.boekingen import boeking_view
 from finlink.testing.snelstart.entities.base import (
     Call,
     Handler,
@@ -40,6 +39,7 @@ from finlink.testing.snelstart.entities.base import (
     odata_list,
     too_long,
 )
+from finlink.testing.snelstart.entities.boekingen import boeking_view
 from finlink.testing.snelstart.errors import ApiError, ModelStateError
 from finlink.testing.snelstart.odata import FieldType, Many
 from finlink.testing.snelstart.state import AdministrationState, Record
@@ -98,7 +98,13 @@ RELATIE_FIELDS: dict[str, FieldType] = {
     "inkoopBoekingenUri": "string",
     "verkoopBoekingenUri": "string",
     "documents": Many(
-        {"parentIdentifier": "guid", "fileName": "string", "readOnly": "boolean", **_IDENT}
+        {
+            "parentIdentifier": "guid",
+            "fileName": "string",
+            "readOnly": "boolean",
+            "id": "guid",
+            "uri": "string",
+        }
     ),
     "id": "guid",
     "uri": "string",
@@ -207,18 +213,8 @@ def _number(body: Mapping[str, Any], key: str, integral: bool) -> Any:
     return int(value) if integral else Decimal(value)
 
 
-def _build(state: AdministrationState, body: object, existing: Record | None) -> Record:
-    if not isinstance(body, Mapping):
-        raise ApiError("REL-0066")
-    for key, limit in _MODEL_MAX.items():
-        prop = key[0].upper() + key[1:]
-        if too_long(body.get(key), limit):
-            raise ModelStateError.max_length(key, prop, limit)
-    soorten, codes = _soort(body.get("relatiesoort"))
-    record: Record = dict.fromkeys(RELATIE_FIELDS)
-    record["relatiesoort"] = soorten
-    for key in _SIMPLE:
-        record[key] = _text(body, key)
+def _text_codes(record: Record) -> list[str]:
+    codes: list[str] = []
     if record["naam"] is None or not record["naam"].strip():
         codes.append("REL-0007")
     if too_long(record["telefoon"], 25):
@@ -228,21 +224,18 @@ def _build(state: AdministrationState, body: object, existing: Record | None) ->
     if too_long(record["email"], 250):
         codes.append("REL-0085")
     kvk = record["kvkNummer"]
+    # REL-0006 "KvkNummer is ongeldig": the sandbox accepts 8 digits (KvK-nummer) up to 12
+    # (vestigingsnummer); SnelStart's exact check is not documented.
     if kvk is not None and not (kvk.isdigit() and 8 <= len(kvk) <= 12):
         codes.append("REL-0006")
     if record["iban"] is not None and not stdnum_iban.is_valid(record["iban"]):
         codes.append("REL-0011")
     if record["bic"] is not None and not stdnum_bic.is_valid(record["bic"]):
         codes.append("REL-0010")
-    for key in ("vestigingsAdres", "correspondentieAdres"):
-        record[key] = _adres(state, key, body.get(key), codes)
-    codes.extend(_btw_codes(state, record["btwNummer"], record["vestigingsAdres"]))
-    record["relatiecode"] = _number(body, "relatiecode", integral=True)
-    record["krediettermijn"] = _number(body, "krediettermijn", integral=True)
-    if record["krediettermijn"] is not None and not -365 <= record["krediettermijn"] <= 1000:
-        codes.append("REL-0003")
-    record["factuurkorting"] = _number(body, "factuurkorting", integral=False)
-    record["kredietLimiet"] = _number(body, "kredietLimiet", integral=False)
+    return codes
+
+
+def _flags_and_options(body: Mapping[str, Any], record: Record) -> None:
     for key in ("bankieren", "nonactief", "ublBestandAlsBijlage"):
         record[key] = bool(body.get(key) or False)
     for key, allowed in _ENUMS.items():
@@ -258,6 +251,31 @@ def _build(state: AdministrationState, body: object, existing: Record | None) ->
             "email": _text(raw, "email"),
             "ccEmail": _text(raw, "ccEmail"),
         }
+
+
+def _build(state: AdministrationState, body: object, existing: Record | None) -> Record:
+    if not isinstance(body, Mapping):
+        raise ApiError("REL-0066")
+    for key, limit in _MODEL_MAX.items():
+        prop = key[0].upper() + key[1:]
+        if too_long(body.get(key), limit):
+            raise ModelStateError.max_length(key, prop, limit)
+    soorten, codes = _soort(body.get("relatiesoort"))
+    record: Record = dict.fromkeys(RELATIE_FIELDS)
+    record["relatiesoort"] = soorten
+    for key in _SIMPLE:
+        record[key] = _text(body, key)
+    codes.extend(_text_codes(record))
+    for key in ("vestigingsAdres", "correspondentieAdres"):
+        record[key] = _adres(state, key, body.get(key), codes)
+    codes.extend(_btw_codes(state, record["btwNummer"], record["vestigingsAdres"]))
+    record["relatiecode"] = _number(body, "relatiecode", integral=True)
+    record["krediettermijn"] = _number(body, "krediettermijn", integral=True)
+    if record["krediettermijn"] is not None and not -365 <= record["krediettermijn"] <= 1000:
+        codes.append("REL-0003")
+    record["factuurkorting"] = _number(body, "factuurkorting", integral=False)
+    record["kredietLimiet"] = _number(body, "kredietLimiet", integral=False)
+    _flags_and_options(body, record)
     factuur_relatie = ref_id(body.get("factuurRelatie"))
     record["factuurRelatie"] = identifier("relaties", factuur_relatie)
     if existing is not None and existing["relatiesoort"] != soorten:
@@ -317,9 +335,12 @@ def create(call: Call) -> Reply:
 def _put(call: Call) -> Reply:
     existing = lookup(call.state.relaties, call.params["id"], "relatie")
     body = decode_json(call.body, bad_code="REL-0066")
-    if isinstance(body, Mapping) and body.get("id") not in (None, "", _EMPTY_GUID):
-        if parse_guid(str(body["id"])) != existing["id"]:
-            raise ApiError("REL-0047")
+    if (
+        isinstance(body, Mapping)
+        and body.get("id") not in (None, "", _EMPTY_GUID)
+        and parse_guid(str(body["id"])) != existing["id"]
+    ):
+        raise ApiError("REL-0047")
     record = _build(call.state, body, existing)
     record = _finish(call.state, record, existing["id"])
     return Reply(status=200, body=relatie_view(call.state, record, write_model=True))

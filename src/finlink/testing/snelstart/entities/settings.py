@@ -110,9 +110,12 @@ def _post_kostenplaats(call: Call) -> Reply:
 def _put_kostenplaats(call: Call) -> Reply:
     existing = lookup(call.state.kostenplaatsen, call.params["id"], "kostenplaats")
     raw = decode_json(call.body)
-    if isinstance(raw, Mapping) and raw.get("id") not in (None, "", _EMPTY_GUID):
-        if parse_guid(str(raw["id"])) != existing["id"]:
-            raise ApiError("ALG-0101")
+    if (
+        isinstance(raw, Mapping)
+        and raw.get("id") not in (None, "", _EMPTY_GUID)
+        and parse_guid(str(raw["id"])) != existing["id"]
+    ):
+        raise ApiError("ALG-0101")
     existing.update(_kostenplaats_body(call, existing))
     return Reply(status=200, body=dict(existing))
 
