@@ -96,6 +96,7 @@ MESSAGES: Mapping[str, str] = {
     "BOE-0088": "De omschrijving bij een grootboekrekening mag maximaal 50 tekens lang zijn.",
     "BLG-0006": "Bestand is groter dan 10MB.",
     "BLG-0007": "Geen bestandsnaam opgegeven.",
+    "BLG-0009": "Aanvraag is leeg.",
     "BLG-0011": "Content is leeg.",
     "BLG-0016": "Bestandsnaam bevat niet-toegestane karakters.",
     "BLG-0017": "Bestandsnaam is te lang.",
