@@ -20,8 +20,8 @@ from finlink.testing.snelstart import (
     AdministrationKeys,
     SandboxAdministration,
     SnelStartSandbox,
+    openapi,
 )
-from finlink.testing.snelstart import openapi
 from testing.snelstart.support import SpecChecker
 
 SPEC_FILE = Path("snelstart") / "snelstart-b2b-api-v2.openapi.json"

@@ -9,8 +9,7 @@ from typing import Any
 import httpx
 import jsonschema
 
-from finlink.testing.snelstart import SandboxAdministration
-from finlink.testing.snelstart import openapi
+from finlink.testing.snelstart import SandboxAdministration, openapi
 
 
 def errors(response: httpx.Response) -> list[str]:
@@ -20,7 +19,8 @@ def errors(response: httpx.Response) -> list[str]:
     assert isinstance(body, list), body
     for item in body:
         assert set(item) == {"errorCode", "message"}, item
-        assert isinstance(item["message"], str) and item["message"]
+        assert isinstance(item["message"], str)
+        assert item["message"]
     return [item["errorCode"] for item in body]
 
 

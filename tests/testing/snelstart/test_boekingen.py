@@ -293,9 +293,7 @@ def test_inkoop_factuurnummer_is_unique_per_leverancier(
     ).json()["id"]
     assert api.post("/inkoopboekingen", json=inkoop(admin, leverancier_id)).status_code == 201
     assert api.post("/inkoopboekingen", json=inkoop(admin, other)).status_code == 201
-    assert errors(api.post("/inkoopboekingen", json=inkoop(admin, leverancier_id))) == [
-        "BOE-0021"
-    ]
+    assert errors(api.post("/inkoopboekingen", json=inkoop(admin, leverancier_id))) == ["BOE-0021"]
     with pytest.raises(KeyError):
         admin.record_payment("INK-77", Decimal(1), kind="inkoop")
     paid = admin.record_payment("INK-77", Decimal(1), kind="inkoop", relatie_id=other)
@@ -316,7 +314,7 @@ def test_grootboekmutaties_per_kostenplaats(
         "/grootboekmutaties", params={"$filter": f"Kostenplaats/Id eq guid'{kpl['id']}'"}
     ).json()
     assert [(money(r["debet"]), money(r["credit"]), money(r["saldo"])) for r in rows] == [
-        (30, 0, 30)
+        (Decimal(30), Decimal(0), Decimal(30))
     ]
     assert rows[0]["factuurNummer"] == "INK-77"
     assert rows[0]["relatiePublicIdentifier"]["id"] == leverancier_id
@@ -342,4 +340,4 @@ def test_payments_book_bank_mutations(
         "/grootboekmutaties",
         params={"$filter": f"Grootboek/Id eq guid'{admin.grootboek_id(1100)}'"},
     ).json()
-    assert [(money(r["debet"]), r["datum"]) for r in bank] == [(50, "2026-01-20T00:00:00")]
+    assert [(money(r["debet"]), r["datum"]) for r in bank] == [(Decimal(50), "2026-01-20T00:00:00")]

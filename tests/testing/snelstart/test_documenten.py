@@ -82,7 +82,9 @@ def test_unknown_parent_is_404(api: httpx.Client, boeking_id: str) -> None:
 
 
 def test_over_10_mb_is_blg_0006(api: httpx.Client, boeking_id: str) -> None:
-    big = api.post("/documenten/Verkoopboekingen", json=_doc(boeking_id, b"x" * (MAX_DOCUMENT_BYTES + 1)))
+    big = api.post(
+        "/documenten/Verkoopboekingen", json=_doc(boeking_id, b"x" * (MAX_DOCUMENT_BYTES + 1))
+    )
     assert big.json() == [{"errorCode": "BLG-0006", "message": "Bestand is groter dan 10MB."}]
     exact = _doc(boeking_id, b"x" * MAX_DOCUMENT_BYTES)
     assert api.post("/documenten/Verkoopboekingen", json=exact).status_code == 200
@@ -98,7 +100,9 @@ def test_over_10_mb_is_blg_0006(api: httpx.Client, boeking_id: str) -> None:
         ({"content": ""}, "BLG-0011"),
     ],
 )
-def test_file_rules(api: httpx.Client, boeking_id: str, overrides: dict[str, Any], code: str) -> None:
+def test_file_rules(
+    api: httpx.Client, boeking_id: str, overrides: dict[str, Any], code: str
+) -> None:
     assert errors(api.post("/documenten/Verkoopboekingen", json=_doc(boeking_id, **overrides))) == [
         code
     ]
@@ -106,14 +110,20 @@ def test_file_rules(api: httpx.Client, boeking_id: str, overrides: dict[str, Any
 
 def test_bad_requests(api: httpx.Client, boeking_id: str) -> None:
     assert "modelState" in api.post("/documenten/Facturen", json=_doc(boeking_id)).json()
-    assert "modelState" in api.post(
-        "/documenten/Verkoopboekingen", json=_doc(boeking_id, content="not base64!")
-    ).json()
-    assert "modelState" in api.post(
-        "/documenten/Verkoopboekingen", json=_doc(boeking_id, content=5)
-    ).json()
+    assert (
+        "modelState"
+        in api.post(
+            "/documenten/Verkoopboekingen", json=_doc(boeking_id, content="not base64!")
+        ).json()
+    )
+    assert (
+        "modelState"
+        in api.post("/documenten/Verkoopboekingen", json=_doc(boeking_id, content=5)).json()
+    )
     assert "modelState" in api.post("/documenten/Verkoopboekingen", json=[1]).json()
-    empty = api.post("/documenten/Verkoopboekingen", content=b"", headers={"Content-Type": "application/json"})
+    empty = api.post(
+        "/documenten/Verkoopboekingen", content=b"", headers={"Content-Type": "application/json"}
+    )
     assert errors(empty) == ["BLG-0009"]
     assert errors(api.get("/documenten/not-a-guid")) == ["ALG-0103"]
     unknown = "11111111-2222-3333-4444-555555555555"

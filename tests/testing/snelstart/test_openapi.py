@@ -11,8 +11,7 @@ import httpx
 import jsonschema
 import pytest
 
-from finlink.testing.snelstart import SandboxAdministration
-from finlink.testing.snelstart import openapi
+from finlink.testing.snelstart import SandboxAdministration, openapi
 from testing.snelstart.conftest import SPEC_FILE
 from testing.snelstart.support import SpecChecker, klant, spec_path, verkoop
 
@@ -21,7 +20,8 @@ TINY: dict[str, Any] = {
         "/things/{id}": {
             "get": {
                 "responses": {
-                    "200": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/A.Thing"}}}},
+                    "200": {"content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/A.Thing"}}}},
                     "404": {"description": "none"},
                 }
             }
@@ -90,7 +90,10 @@ def test_spec_path_maps_concrete_paths_to_templates(reference_dir: Path) -> None
     assert spec_path("GET", "/relaties", paths) == "/relaties"
     assert spec_path("GET", f"/relaties/{guid}", paths) == "/relaties/{id}"
     assert spec_path("POST", "/documenten/Verkoopboekingen", paths) == "/documenten/{documenttype}"
-    assert spec_path("GET", f"/documenten/Relaties/{guid}", paths) == "/documenten/{documenttype}/{pid}"
+    assert (
+        spec_path("GET", f"/documenten/Relaties/{guid}", paths)
+        == "/documenten/{documenttype}/{pid}"
+    )
     assert spec_path("GET", "/nothing/here/at/all", paths) is None
 
 

@@ -40,9 +40,7 @@ def test_duplicate_relatiecode_is_rel_0008_with_the_vendor_message(
 ) -> None:
     assert api.post("/relaties", json=klant(admin, relatiecode=12)).status_code == 201
     response = api.post("/relaties", json=klant(admin, relatiecode=12))
-    assert response.json() == [
-        {"errorCode": "REL-0008", "message": "Relatiecode reeds in gebruik"}
-    ]
+    assert response.json() == [{"errorCode": "REL-0008", "message": "Relatiecode reeds in gebruik"}]
 
 
 @pytest.mark.parametrize(
@@ -112,7 +110,7 @@ def test_field_limits_are_inclusive(api: httpx.Client, admin: SandboxAdministrat
 
 
 @pytest.mark.parametrize(
-    ("key", "field", "length", "code"),
+    "case",
     [
         ("vestigingsAdres", "straat", 51, "REL-0020"),
         ("vestigingsAdres", "postcode", 26, "REL-0021"),
@@ -125,8 +123,9 @@ def test_field_limits_are_inclusive(api: httpx.Client, admin: SandboxAdministrat
     ],
 )
 def test_address_field_lengths(
-    api: httpx.Client, admin: SandboxAdministration, key: str, field: str, length: int, code: str
+    api: httpx.Client, admin: SandboxAdministration, case: tuple[str, str, int, str]
 ) -> None:
+    key, field, length, code = case
     body = klant(admin, **{key: address(admin, **{field: "x" * length})})
     assert errors(api.post("/relaties", json=body)) == [code]
 
@@ -145,7 +144,9 @@ def test_naam_longer_than_50_fails_model_validation(
     assert response.status_code == 400
     assert response.json() == {
         "message": "The request is invalid.",
-        "modelState": {"model.naam": ["The field Naam must be a string with a maximum length of 50."]},
+        "modelState": {
+            "model.naam": ["The field Naam must be a string with a maximum length of 50."]
+        },
     }
 
 
@@ -153,9 +154,7 @@ def test_incomplete_vestigingsadres_is_rel_0060(
     api: httpx.Client, admin: SandboxAdministration
 ) -> None:
     partial = {"straat": "Damrak 1", "plaats": "Amsterdam"}
-    assert errors(api.post("/relaties", json=klant(admin, vestigingsAdres=partial))) == [
-        "REL-0060"
-    ]
+    assert errors(api.post("/relaties", json=klant(admin, vestigingsAdres=partial))) == ["REL-0060"]
 
 
 def test_address_with_only_a_contactpersoon_is_not_partial(

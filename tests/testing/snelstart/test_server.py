@@ -50,9 +50,7 @@ def test_server_listens_on_loopback(server: SandboxServer) -> None:
     assert "127.0.0.1" in repr(server)
 
 
-def test_full_flow_over_http(
-    http: httpx.Client, admin: SandboxAdministration
-) -> None:
+def test_full_flow_over_http(http: httpx.Client, admin: SandboxAdministration) -> None:
     relatie = http.post("/relaties", json=klant(admin))
     assert relatie.status_code == 201
     boeking = http.post("/verkoopboekingen", json=verkoop(admin, relatie.json()["id"]))

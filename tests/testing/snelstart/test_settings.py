@@ -35,7 +35,9 @@ def test_landen_lists_every_country_and_ignores_odata(api: httpx.Client) -> None
 
 def test_btwtarieven_hold_the_dutch_rates(api: httpx.Client) -> None:
     rates = api.get("/btwtarieven").json()
-    current = {r["btwSoort"]: money(r["btwPercentage"]) for r in rates if r["datumTotEnMet"] is None}
+    current = {
+        r["btwSoort"]: money(r["btwPercentage"]) for r in rates if r["datumTotEnMet"] is None
+    }
     assert current == {"Geen": 0, "Laag": 9, "Hoog": 21}
 
 

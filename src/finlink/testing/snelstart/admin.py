@@ -213,7 +213,7 @@ class SandboxAdministration:
     def record_payment(
         self,
         factuurnummer: str,
-        amount: Decimal,
+        amount: Decimal | int | str,
         *,
         kind: InvoiceKind = "verkoop",
         relatie_id: str | None = None,
