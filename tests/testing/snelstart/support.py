@@ -24,6 +24,11 @@ def errors(response: httpx.Response) -> list[str]:
     return [item["errorCode"] for item in body]
 
 
+def parties(admin: SandboxAdministration) -> list[dict[str, Any]]:
+    """The administration's relaties without its own company (soort ``Eigen``)."""
+    return [r for r in admin.relaties() if "Eigen" not in r["relatiesoort"]]
+
+
 def address(admin: SandboxAdministration, iso: str = "NL", **overrides: Any) -> dict[str, Any]:
     """A complete vestigingsadres in country ``iso``."""
     base: dict[str, Any] = {

@@ -10,6 +10,7 @@ import httpx
 from finlink.clock import Clock, SimulatedClock
 from finlink.testing.snelstart.admin import AdministrationKeys, SandboxAdministration
 from finlink.testing.snelstart.app import CallRecord, SandboxCore, WireRequest, WireResponse
+from finlink.testing.snelstart.entities.relaties import seed_own_company
 from finlink.testing.snelstart.faults import FaultPlan
 from finlink.testing.snelstart.limits import Product
 from finlink.testing.snelstart.server import SandboxServer
@@ -100,7 +101,8 @@ class SnelStartSandbox:
             name: A name unique within the sandbox; it determines the koppelsleutel.
             product: The subscription product (limits: test 100/min, 1,000/h, 5 at once;
                 maatwerk and productie 500/min, 5,000/h, 50 at once).
-            seed_defaults: Seed Dutch defaults: countries, ledgers, VAT rates.
+            seed_defaults: Seed Dutch defaults: countries, ledgers, VAT rates, and the own
+                company (the relatie with soort ``Eigen``, named ``name``).
 
         Raises:
             ValueError: When ``name`` is taken or ``product`` unknown.
@@ -126,6 +128,7 @@ class SnelStartSandbox:
         )
         if seed_defaults:
             state.seed_defaults()
+            seed_own_company(state)
         self._core.states[name] = state
 
     def administration(self, name: str) -> SandboxAdministration:

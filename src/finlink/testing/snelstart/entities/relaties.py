@@ -45,7 +45,7 @@ from finlink.testing.snelstart.odata import FieldType, Many
 from finlink.testing.snelstart.state import AdministrationState, Record
 from finlink.testing.snelstart.wire import decode_json, identifier, parse_guid, ref_id
 
-__all__ = ["RELATIE_FIELDS", "ROUTES", "create", "relatie_view"]
+__all__ = ["RELATIE_FIELDS", "ROUTES", "create", "relatie_view", "seed_own_company"]
 
 _EMPTY_GUID = "00000000-0000-0000-0000-000000000000"
 _IDENT: FieldType = {"id": "guid", "uri": "string"}
@@ -305,6 +305,19 @@ def _finish(state: AdministrationState, record: Record, id_: str) -> Record:
     record["documents"] = []
     state.relaties[id_] = record
     return record
+
+
+def seed_own_company(state: AdministrationState) -> Record:
+    """Add the administration's own company: the relatie with soort ``Eigen``.
+
+    Every SnelStart administration has one; P-ODATA shows how to find it
+    (``$filter=Relatiesoort/any(r:r eq 'Eigen')``, reference §3.1), so ``GET /relaties`` lists
+    it next to customers and suppliers. Its relatiecode (0 here) is UNVERIFIED.
+    """
+    record: Record = dict.fromkeys(RELATIE_FIELDS)
+    record.update(relatiesoort=["Eigen"], naam=state.name[:50], relatiecode=0, extraVeldenKlant=[])
+    _flags_and_options({}, record)
+    return _finish(state, record, state.stable_id("relatie", "eigen"))
 
 
 def _list(call: Call) -> Reply:
