@@ -200,3 +200,12 @@ def test_paths_outside_v2_and_unknown_operations_are_apim_404s(api: httpx.Client
 def test_other_hosts_are_unreachable(sandbox: SnelStartSandbox) -> None:
     with sandbox.client() as http, pytest.raises(httpx.ConnectError):
         http.get("https://example.com/")
+
+
+def test_authorized_client_is_ready_to_use(
+    sandbox: SnelStartSandbox, keys: AdministrationKeys
+) -> None:
+    with sandbox.authorized_client(keys.name) as http:
+        assert http.get("/landen").status_code == 200
+    with pytest.raises(KeyError):
+        sandbox.authorized_client("nope")
