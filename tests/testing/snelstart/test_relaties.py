@@ -335,3 +335,62 @@ def test_relatie_boekingen_lists_only_that_relaties_boekingen(
 def test_every_code_the_sandbox_answers_has_a_vendor_message() -> None:
     assert all(code[:3] in {"ALG", "REL", "KPL", "BOE", "BLG"} for code in MESSAGES)
     assert MESSAGES["ALG-0104"] == "Ongeldig OData filter"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code"),
+    [
+        ({"email": "info@jansen.example;sales-at-jansen"}, "REL-0084"),
+        ({"email": "@jansen.example"}, "REL-0084"),
+        ({"oin": "1234"}, "REL-0086"),
+        ({"relatiesoort": ["Leverancier"], "aanmaningsoort": "Consument"}, "REL-0002"),
+        ({"relatiesoort": ["Leverancier"], "factuurkorting": 2.5}, "REL-0004"),
+        ({"relatiesoort": ["Leverancier"], "kredietLimiet": 1000}, "REL-0062"),
+        (
+            {"relatiesoort": ["Leverancier"], "incassoSoort": "Core", "iban": "NL91ABNA0417164300"},
+            "REL-0016",
+        ),
+        ({"bankieren": True, "iban": "NL91ABNA0417164300"}, "REL-0014"),
+        ({"relatiesoort": ["Leverancier"], "bankieren": True}, "REL-0009"),
+        ({"incassoSoort": "B2B"}, "REL-0009"),
+        ({"factuurRelatie": {"id": "11111111-2222-3333-4444-555555555555"}}, "REL-0017"),
+        ({"factuurRelatie": {"id": "not-a-guid"}}, "REL-0017"),
+    ],
+)
+def test_rules_tied_to_soort_and_contact_fields(
+    api: httpx.Client, admin: SandboxAdministration, overrides: dict[str, Any], code: str
+) -> None:
+    assert errors(api.post("/relaties", json=klant(admin, **overrides))) == [code]
+
+
+def test_klant_only_fields_are_fine_on_a_klant(
+    api: httpx.Client, admin: SandboxAdministration
+) -> None:
+    body = klant(
+        admin,
+        email="info@jansen.example; boekhouding@jansen.example",
+        oin="00000001234567890000",
+        aanmaningsoort="Onderneming",
+        factuurkorting=2.5,
+        kredietLimiet=5000,
+        incassoSoort="Core",
+        iban="NL91ABNA0417164300",
+    )
+    created = api.post("/relaties", json=body)
+    assert created.status_code == 201
+    assert created.json()["incassoSoort"] == "Core"
+
+
+def test_factuur_relatie_must_be_a_klant(api: httpx.Client, admin: SandboxAdministration) -> None:
+    leverancier = api.post(
+        "/relaties", json=klant(admin, relatiesoort=["Leverancier"], naam="Lev")
+    ).json()
+    hoofdkantoor = api.post("/relaties", json=klant(admin, naam="Hoofdkantoor")).json()
+    wrong = klant(admin, naam="Filiaal", factuurRelatie={"id": leverancier["id"]})
+    assert errors(api.post("/relaties", json=wrong)) == ["REL-0018"]
+    right = klant(admin, naam="Filiaal", factuurRelatie={"id": hoofdkantoor["id"]})
+    created = api.post("/relaties", json=right).json()
+    assert created["factuurRelatie"] == {
+        "id": hoofdkantoor["id"],
+        "uri": f"/relaties/{hoofdkantoor['id']}",
+    }

@@ -25,15 +25,22 @@ MESSAGES: Mapping[str, str] = {
     "ALG-0105": "Het item is nonactief",
     "ALG-0106": "De data in het request is leeg",
     "REL-0001": "RelatieSoort mag niet 'geen' zijn",
+    "REL-0002": "RelatieSoort dient klant te bevatten indien aanmanen aan staat",
     "REL-0003": "Krediettermijn mag niet kleiner dan -365 of groter dan 1000 zijn",
+    "REL-0004": "RelatieSoort dient klant te bevatten indien Factuurkorting aan staat",
     "REL-0005": "Relatie niet gevonden",
     "REL-0006": "KvkNummer is ongeldig",
     "REL-0007": "Naam moet gevuld zijn",
     "REL-0008": "Relatiecode reeds in gebruik",
+    "REL-0009": "Iban mag niet leeg zijn wanneer bankieren aan staat of incassosoort is 'geen'",
     "REL-0010": "Bic is ongeldig",
     "REL-0011": "Iban is ongeldig",
     "REL-0012": "MobieleTelefoon mag maximaal 25 karakters bevatten",
     "REL-0013": "Telefoon mag maximaal 25 karakters bevatten",
+    "REL-0014": "Relatiesoort dient leverancier te bevatten indien bankieren aan staat",
+    "REL-0016": "RelatieSoort dient klant te bevatten indien IncassoSoort gevuld is",
+    "REL-0017": "Factuurrelatie bestaat niet",
+    "REL-0018": "Factuurrelatie is geen klant",
     "REL-0020": "VestigingsAdres.Straat mag maximaal 50 karakters bevatten",
     "REL-0021": "VestigingsAdres.Postcode mag maximaal 25 karakters bevatten",
     "REL-0022": "VestigingsAdres.Plaats mag maximaal 50 karakters bevatten",
@@ -55,6 +62,7 @@ MESSAGES: Mapping[str, str] = {
         "Indien een van de velden van VestigingsAdres gevuld is, meegegeven dienen alle velden "
         "gevuld zijn, uitgezonderd Contactpersoon"
     ),
+    "REL-0062": "RelatieSoort dient klant te bevatten indien Kredietlimiet ingevuld is.",
     "REL-0063": "Het ID dient leeg te zijn.",
     "REL-0064": "RelatieSoort mag niet aangepast worden.",
     "REL-0065": "RelatieSoort kan niet zowel 'klant' als 'leverancier' zijn.",
@@ -62,7 +70,12 @@ MESSAGES: Mapping[str, str] = {
         "De input is incompleet of incorrect. Controleer of de json valide is en de juiste "
         "properties bevat."
     ),
+    "REL-0084": (
+        "Email bevat één of meerdere ongeldige emailadressen. U kunt meerdere emailadressen "
+        "opgeven door ze te scheiden met een puntkomma(;)."
+    ),
     "REL-0085": "Email mag maximaal 250 karakters bevatten",
+    "REL-0086": "Oin moet exact 20 cijfers bevatten of null zijn",
     "REL-0087": "De Btw landcode komt niet overeen met de landcode van het vestigingsadres",
     "REL-0088": "Het opgegeven nummer is geen geldig btw-nummer",
     "KPL-0004": "De omschrijving is verplicht",

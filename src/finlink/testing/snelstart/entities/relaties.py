@@ -223,6 +223,13 @@ def _text_codes(record: Record) -> list[str]:
         codes.append("REL-0012")
     if too_long(record["email"], 250):
         codes.append("REL-0085")
+    elif record["email"] is not None and not _email_list(record["email"]):
+        # P-ERR REL-0084: "U kunt meerdere emailadressen opgeven door ze te scheiden met een
+        # puntkomma(;)".
+        codes.append("REL-0084")
+    oin = record["oin"]
+    if oin is not None and not (oin.isdigit() and len(oin) == 20):
+        codes.append("REL-0086")
     kvk = record["kvkNummer"]
     # REL-0006 "KvkNummer is ongeldig": the sandbox accepts 8 digits (KvK-nummer) up to 12
     # (vestigingsnummer); SnelStart's exact check is not documented.
@@ -232,6 +239,42 @@ def _text_codes(record: Record) -> list[str]:
         codes.append("REL-0011")
     if record["bic"] is not None and not stdnum_bic.is_valid(record["bic"]):
         codes.append("REL-0010")
+    return codes
+
+
+def _email_list(text: str) -> bool:
+    parts = [part.strip() for part in text.split(";")]
+    return all(
+        part.count("@") == 1 and "." in part.split("@")[1] and " " not in part and part[0] != "@"
+        for part in parts
+    )
+
+
+def _soort_codes(state: AdministrationState, record: Record) -> list[str]:
+    """Rules tying fields to the relatiesoort (P-ERR REL-0002/0004/0009/0014/0016..0018/0062)."""
+    klant = "Klant" in record["relatiesoort"]
+    codes: list[str] = []
+    if record["aanmaningsoort"] not in (None, "Nee") and not klant:
+        codes.append("REL-0002")
+    if record["factuurkorting"] and not klant:
+        codes.append("REL-0004")
+    if record["kredietLimiet"] and not klant:
+        codes.append("REL-0062")
+    if record["incassoSoort"] not in (None, "Geen") and not klant:
+        codes.append("REL-0016")
+    if record["bankieren"] and "Leverancier" not in record["relatiesoort"]:
+        codes.append("REL-0014")
+    if record["iban"] is None and (
+        record["bankieren"] or record["incassoSoort"] in ("Core", "B2B")
+    ):
+        codes.append("REL-0009")
+    factuur_relatie = record["factuurRelatie"]
+    if factuur_relatie is not None:
+        target = state.relaties.get(factuur_relatie["id"])
+        if target is None:
+            codes.append("REL-0017")
+        elif "Klant" not in target["relatiesoort"]:
+            codes.append("REL-0018")
     return codes
 
 
@@ -276,8 +319,12 @@ def _build(state: AdministrationState, body: object, existing: Record | None) ->
     record["factuurkorting"] = _number(body, "factuurkorting", integral=False)
     record["kredietLimiet"] = _number(body, "kredietLimiet", integral=False)
     _flags_and_options(body, record)
-    factuur_relatie = ref_id(body.get("factuurRelatie"))
+    raw_factuur_relatie = body.get("factuurRelatie")
+    factuur_relatie = ref_id(raw_factuur_relatie)
+    if raw_factuur_relatie is not None and factuur_relatie is None:
+        codes.append("REL-0017")
     record["factuurRelatie"] = identifier("relaties", factuur_relatie)
+    codes.extend(_soort_codes(state, record))
     if existing is not None and existing["relatiesoort"] != soorten:
         codes.append("REL-0064")
     code = record["relatiecode"]
