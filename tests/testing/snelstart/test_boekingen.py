@@ -341,3 +341,35 @@ def test_payments_book_bank_mutations(
         params={"$filter": f"Grootboek/Id eq guid'{admin.grootboek_id(1100)}'"},
     ).json()
     assert [(money(r["debet"]), r["datum"]) for r in bank] == [(Decimal(50), "2026-01-20T00:00:00")]
+
+
+def test_direct_debit_mandate_rules(
+    api: httpx.Client, admin: SandboxAdministration, klant_id: str
+) -> None:
+    machtiging = {
+        "kenmerk": "M-1",
+        "omschrijving": "Incasso januari",
+        "datum": "2026-01-05T00:00:00",
+    }
+    no_iban = verkoop(admin, klant_id, eenmaligeIncassoMachtiging=machtiging)
+    assert errors(api.post("/verkoopboekingen", json=no_iban)) == ["BOE-0052"]
+    admin.edit_relatie(klant_id, iban="NL91ABNA0417164300")
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"eenmaligeIncassoMachtiging": {**machtiging, "omschrijving": "o" * 51}}, "BOE-0056"),
+        ({"eenmaligeIncassoMachtiging": {**machtiging, "kenmerk": "k" * 51}}, "BOE-0057"),
+        ({"eenmaligeIncassoMachtiging": machtiging,
+          "doorlopendeIncassoMachtiging": {"id": "11111111-2222-3333-4444-555555555555"}},
+         "BOE-0064"),
+        ({"doorlopendeIncassoMachtiging": {"id": "11111111-2222-3333-4444-555555555555"}},
+         "BOE-0066"),
+    ]  # fmt: skip
+    for overrides, code in cases:
+        response = api.post("/verkoopboekingen", json=verkoop(admin, klant_id, **overrides))
+        assert code in errors(response), code
+    missing = verkoop(admin, klant_id, eenmaligeIncassoMachtiging={"kenmerk": "x"})
+    assert "modelState" in api.post("/verkoopboekingen", json=missing).json()
+    ok = api.post(
+        "/verkoopboekingen", json=verkoop(admin, klant_id, eenmaligeIncassoMachtiging=machtiging)
+    )
+    assert ok.status_code == 201
+    assert ok.json()["eenmaligeIncassoMachtiging"] == machtiging

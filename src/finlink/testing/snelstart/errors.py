@@ -96,10 +96,17 @@ MESSAGES: Mapping[str, str] = {
     "BOE-0033": "De boekdatum mag niet meer dan 5 jaar voor het huidig boekjaar liggen",
     "BOE-0037": "Een grootboekrekening kon niet worden gevonden",
     "BOE-0039": "De boeking is niet in balans",
+    "BOE-0052": (
+        "Het Iban nummer van de klant is niet ingevuld, dit is verplicht bij een incasso."
+    ),
     "BOE-0054": "De relatie is verwijderd en staat op nonactief",
+    "BOE-0056": "De omschrijving van de incassomachtiging mag maximaal 50 tekens lang zijn.",
+    "BOE-0057": "Het kenmerk van de incassomachtiging mag maximaal 50 tekens lang zijn.",
     "BOE-0058": "Het factuurnummer is verplicht en mag maximaal 25 tekens bevatten.",
     "BOE-0060": "De opgegeven relatie is geen klant.",
     "BOE-0062": "Btwverlegd mag niet worden gecombineerd met andere btwsoorten.",
+    "BOE-0064": ("Er is zowel een doorlopende- als een éénmalige incassomachtiging opgegeven."),
+    "BOE-0066": ("De opgegeven doorlopende incassomachtiging behoort niet bij de opgegeven klant."),
     "BOE-0068": "Het boekstuk mag maximaal 25 tekens lang zijn.",
     "BOE-0071": "Een omschrijving mag maximaal 250 tekens lang zijn.",
     "BOE-0081": "Er is geen grootboekrekening aanwezig voor de volgende grootboekfuncties.",

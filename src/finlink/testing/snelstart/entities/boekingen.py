@@ -142,7 +142,10 @@ def _btw(kind: str, raw: object, codes: list[str]) -> list[Record]:
     return lines
 
 
-def _verkoop_fields(body: Mapping[str, Any], record: Record) -> None:
+def _verkoop_fields(
+    state: AdministrationState, body: Mapping[str, Any], klant_id: str | None, codes: list[str]
+) -> Record:
+    """The betalingstermijn and direct-debit mandates, which only sales bookings have (§3.6)."""
     termijn = body.get("betalingstermijn")
     if termijn is not None and (
         isinstance(termijn, bool) or not isinstance(termijn, int) or not 0 <= termijn <= 999
@@ -150,9 +153,38 @@ def _verkoop_fields(body: Mapping[str, Any], record: Record) -> None:
         raise ModelStateError(
             {"model.betalingstermijn": ["The field Betalingstermijn must be between 0 and 999."]}
         )
-    record["betalingstermijn"] = termijn
-    record["eenmaligeIncassoMachtiging"] = body.get("eenmaligeIncassoMachtiging")
-    record["doorlopendeIncassoMachtiging"] = body.get("doorlopendeIncassoMachtiging")
+    eenmalig = body.get("eenmaligeIncassoMachtiging")
+    doorlopend = body.get("doorlopendeIncassoMachtiging")
+    if eenmalig is not None and doorlopend is not None:
+        codes.append("BOE-0064")
+    if eenmalig is not None:
+        if not isinstance(eenmalig, Mapping) or not eenmalig.get("omschrijving"):
+            raise ModelStateError(
+                {"model.eenmaligeIncassoMachtiging": ["Omschrijving and Datum are required."]}
+            )
+        # The SPEC allows 250 characters for the omschrijving, but BOE-0056 says "maximaal 50
+        # tekens"; the reference (§3.6) says to follow the error code.
+        if too_long(eenmalig.get("omschrijving"), 50):
+            codes.append("BOE-0056")
+        if too_long(eenmalig.get("kenmerk"), 50):
+            codes.append("BOE-0057")
+        parse_datetime("eenmaligeIncassoMachtiging.datum", eenmalig.get("datum"))
+        eenmalig = {
+            "kenmerk": eenmalig.get("kenmerk"),
+            "omschrijving": eenmalig["omschrijving"],
+            "datum": eenmalig.get("datum"),
+        }
+    if doorlopend is not None:
+        # The sandbox keeps no standing mandates, so none can belong to this klant.
+        codes.append("BOE-0066")
+    klant = state.relaties.get(klant_id) if klant_id else None
+    if eenmalig is not None and klant is not None and not klant["iban"]:
+        codes.append("BOE-0052")
+    return {
+        "betalingstermijn": termijn,
+        "eenmaligeIncassoMachtiging": eenmalig,
+        "doorlopendeIncassoMachtiging": None,
+    }
 
 
 def _factuurdatum(
@@ -211,6 +243,7 @@ def _build(call: Call, kind: str, existing: Record | None) -> Record:
         for b in store.values()
     ):
         codes.append("BOE-0021")
+    extra = _verkoop_fields(state, body, party_id, codes) if kind == "verkoop" else {}
     ApiError.collect(codes)
     record: Record = {
         "modifiedOn": state.stamp(),
@@ -223,8 +256,7 @@ def _build(call: Call, kind: str, existing: Record | None) -> Record:
         "omschrijving": omschrijving,
         "factuurbedrag": factuurbedrag,
     }
-    if kind == "verkoop":
-        _verkoop_fields(body, record)
+    record.update(extra)
     record.update(boekingsregels=regels, btw=btw, documents=[])
     return record
 
