@@ -80,6 +80,7 @@ def test_load_document_reads_a_json_file(tmp_path: Path) -> None:
     path.write_text(json.dumps(TINY), encoding="utf-8")
     assert openapi.load_document(path)["components"] == TINY["components"]
     assert openapi.load_document(str(path)) is openapi.load_document(path)
+    assert openapi.load_schema(path, "B.Part")["properties"]["n"]["type"] == ["integer", "null"]
 
 
 @pytest.mark.reference

@@ -5,6 +5,7 @@ SnelStart publishes an OpenAPI 3.0.1 export of the B2B API v2 (reference ``snels
 
     from finlink.testing.snelstart import openapi
 
+    schema = openapi.load_schema(path_to_json, "RelatieWriteModel")
     doc = openapi.load_document(path_to_json)
     openapi.validate(doc, "RelatieWriteModel", body)          # raises on a mismatch
     schema = openapi.response_schema(doc, "GET", "/relaties", 200)
@@ -27,7 +28,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-__all__ = ["load_document", "response_schema", "schema", "schema_names", "validate"]
+__all__ = [
+    "load_document",
+    "load_schema",
+    "response_schema",
+    "schema",
+    "schema_names",
+    "validate",
+]
 
 _PREFIX = "#/components/schemas/"
 
@@ -103,6 +111,16 @@ def schema(document: Mapping[str, Any], name: str, *, nulls: bool = True) -> dic
     full = _full_name(document, name)
     resolved = _resolve(document, copy.deepcopy(document["components"]["schemas"][full]), (full,))
     return _allow_nulls(resolved) if nulls else dict(resolved)
+
+
+def load_schema(path: str | Path, name: str, *, nulls: bool = True) -> dict[str, Any]:
+    """The schema called ``name`` from the OpenAPI JSON file at ``path`` (see :func:`schema`).
+
+    Raises:
+        OSError: When the file cannot be read.
+        KeyError: When no schema, or more than one, has that name.
+    """
+    return schema(load_document(path), name, nulls=nulls)
 
 
 def response_schema(
