@@ -233,7 +233,8 @@ class SandboxCore:
             except Exception:  # a sandbox bug: answer like ASP.NET and say so in the log
                 logger.exception("SnelStart sandbox failed on %s %s", request.method, path)
                 reply = Reply(status=500, body={"Message": "An error has occurred."})
-        return _json(reply.status, reply.body)
+            # Encode under the lock: replies may share nested objects with the stored records.
+            return _json(reply.status, reply.body)
 
     def _token(self, request: WireRequest) -> WireResponse:
         if request.path.rstrip("/") != "/b2b/token" or request.method != "POST":
