@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 
@@ -118,3 +119,36 @@ def test_close_is_idempotent(sandbox: SnelStartSandbox) -> None:
     running.close()
     with pytest.raises(httpx.ConnectError):
         httpx.get(running.url + "/v2/landen", timeout=1)
+
+
+def test_parallel_writes_keep_relatiecodes_unique(
+    server: SandboxServer, http: httpx.Client, admin: SandboxAdministration
+) -> None:
+    headers = dict(http.headers)
+    failures: list[int] = []
+
+    def create(worker: int) -> None:
+        with httpx.Client(base_url=server.api_url, headers=headers, timeout=5) as own:
+            for n in range(8):
+                response = own.post("/relaties", json=klant(admin, naam=f"W{worker}-{n}"))
+                if response.status_code != 201:
+                    failures.append(response.status_code)
+
+    threads = [threading.Thread(target=create, args=(w,)) for w in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # With 4 clients at once the test key's limit of 5 concurrent calls is never exceeded.
+    assert failures == []
+    codes = [r["relatiecode"] for r in parties(admin)]
+    assert sorted(codes) == list(range(1, 33))
+
+
+def test_request_log_never_shows_the_subscription_key(
+    server: SandboxServer, keys: AdministrationKeys, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="finlink.testing.snelstart.server"):
+        httpx.get(server.api_url + "/landen", params={"subscription-key": keys.subscription_key})
+    assert "GET /v2/landen -> 401" in caplog.text
+    assert keys.subscription_key not in caplog.text

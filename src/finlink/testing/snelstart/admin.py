@@ -95,13 +95,13 @@ class SandboxAdministration:
                 nonactief=nonactief,
                 kostenplaats_verplicht=kostenplaats_verplicht,
             )
-            return dict(record)
+            return copy.deepcopy(record)
 
         return self._with_state(add)
 
     def add_country(self, iso: str, naam: str) -> Record:
         """Add or replace a land (country) with a stable id; returns a copy."""
-        return self._with_state(lambda s: dict(s.add_land(iso, naam)))
+        return self._with_state(lambda s: copy.deepcopy(s.add_land(iso, naam)))
 
     def add_vat_rate(
         self, btw_soort: str, percentage: Decimal, vanaf: date, tot_en_met: date | None = None

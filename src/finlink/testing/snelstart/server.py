@@ -70,6 +70,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(response.body)
 
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # Log the path only: the query may carry ``subscription-key`` (a secret).
+        logger.debug("%s %s -> %s", self.command, urlsplit(self.path).path, code)
+
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         logger.debug(format, *args)
 
