@@ -89,6 +89,7 @@ def test_records_are_copies(api: httpx.Client, admin: SandboxAdministration) -> 
     admin.relaties()[0]["naam"] = "changed"
     assert admin.relaties()[0]["naam"] != "changed"
     assert admin.bookings() == admin.bookings("inkoop") == []
+    assert admin.records("grootboekmutaties") == []
 
 
 def test_reset_keeps_keys_but_clears_data_faults_calls_and_tokens(

@@ -28,11 +28,11 @@ InvoiceKind = Literal["verkoop", "inkoop"]
 _T = TypeVar("_T")
 _COLLECTIONS = (
     "relaties", "kostenplaatsen", "grootboeken", "landen", "verkoopboekingen", "inkoopboekingen",
-    "verkoopfacturen", "inkoopfacturen", "mutaties",
+    "verkoopfacturen", "inkoopfacturen", "grootboekmutaties",
 )  # fmt: skip
 _STAMPED = frozenset(
     {"relaties", "grootboeken", "verkoopboekingen", "inkoopboekingen", "verkoopfacturen",
-     "inkoopfacturen", "mutaties"}
+     "inkoopfacturen", "grootboekmutaties"}
 )  # fmt: skip
 
 

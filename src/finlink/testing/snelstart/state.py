@@ -111,7 +111,7 @@ class AdministrationState:
     inkoopboekingen: dict[str, Record] = attrs.field(factory=dict)
     verkoopfacturen: dict[str, Record] = attrs.field(factory=dict)
     inkoopfacturen: dict[str, Record] = attrs.field(factory=dict)
-    mutaties: dict[str, Record] = attrs.field(factory=dict)
+    grootboekmutaties: dict[str, Record] = attrs.field(factory=dict)
     #: document id → {"record": DocumentContentModel minus content, "content": bytes, "type": str}
     documenten: dict[str, dict[str, Any]] = attrs.field(factory=dict)
     #: dagboek role ("verkoop", "inkoop", "bank") → id

@@ -148,12 +148,12 @@ def book(state: AdministrationState, kind: str, boeking: Record) -> None:
             amount = -sign * line["btwBedrag"]
             new.append(_mutatie(state, boeking["id"], boeking, vat_ledger, amount, dagboek=kind))
     _drop_mutaties(state, boeking["id"])
-    state.mutaties.update((m["id"], m) for m in new)
+    state.grootboekmutaties.update((m["id"], m) for m in new)
 
 
 def _drop_mutaties(state: AdministrationState, source: str) -> None:
-    for id_ in [k for k, m in state.mutaties.items() if m["_source"] == source]:
-        del state.mutaties[id_]
+    for id_ in [k for k, m in state.grootboekmutaties.items() if m["_source"] == source]:
+        del state.grootboekmutaties[id_]
 
 
 def _factuur_of(state: AdministrationState, kind: str, boeking_id: str) -> Record | None:
@@ -232,7 +232,7 @@ def record_payment(
     datum = format_datetime(on)
     for ledger, amt in ((bank, sign * amount), (control, -sign * amount)):
         mutatie = _mutatie(state, factuur["id"], source, ledger, amt, dagboek="bank", datum=datum)
-        state.mutaties[mutatie["id"]] = mutatie
+        state.grootboekmutaties[mutatie["id"]] = mutatie
 
 
 def _facturen(kind: str) -> Handler:
@@ -255,12 +255,12 @@ def _mutaties(call: Call) -> Reply:
         return Reply(
             status=501, body={"Message": "$apply is not emulated by finlink's SnelStart sandbox"}
         )
-    views = [public(m) for m in call.state.mutaties.values()]
+    views = [public(m) for m in call.state.grootboekmutaties.values()]
     return Reply(status=200, body=odata_list(call, views, MUTATIE_FIELDS))
 
 
 def _mutatie_by_id(call: Call) -> Reply:
-    record = lookup(call.state.mutaties, call.params["id"], "grootboekmutatie")
+    record = lookup(call.state.grootboekmutaties, call.params["id"], "grootboekmutatie")
     return Reply(status=200, body=public(record))
 
 
