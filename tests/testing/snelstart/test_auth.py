@@ -14,6 +14,7 @@ from finlink.testing.snelstart import (
     Product,
     SnelStartSandbox,
 )
+from finlink.testing.snelstart.scopes import required_scopes
 from testing.snelstart.support import klant
 
 
@@ -209,3 +210,36 @@ def test_authorized_client_is_ready_to_use(
         assert http.get("/landen").status_code == 200
     with pytest.raises(KeyError):
         sandbox.authorized_client("nope")
+
+
+def test_missing_scope_is_403(sandbox: SnelStartSandbox) -> None:
+    keys = sandbox.add_administration("Alleen lezen", scopes={"relaties:read", "settings:read"})
+    admin = sandbox.administration(keys.name)
+    with sandbox.authorized_client(keys.name) as http:
+        assert http.get("/relaties").status_code == 200
+        assert http.get("/landen").status_code == 200
+        refused = http.post("/relaties", json=klant(admin))
+        assert refused.status_code == 403
+        assert refused.json() == {"Message": "Authorization has been denied for this request."}
+        assert http.get("/verkoopfacturen").status_code == 403
+        assert http.get("/grootboeken").status_code == 403
+    with pytest.raises(ValueError, match="unknown scope"):
+        sandbox.add_administration("Fout", scopes={"alles:write"})
+
+
+def test_required_scopes_follow_the_reference() -> None:
+    assert required_scopes("GET", "/relaties") == {"relaties:read"}
+    assert required_scopes("PUT", "/relaties/x") == {"relaties:write"}
+    assert required_scopes("GET", "/relaties/x/verkoopboekingen") == {
+        "relaties:read",
+        "boekhouden:read",
+    }
+    assert required_scopes("POST", "/kostenplaatsen") == {"settings:write"}
+    assert required_scopes("GET", "/inkoopfacturen") == {"orders:read"}
+    assert required_scopes("GET", "/documenten/x") == {"documenten:read"}
+    assert required_scopes("POST", "/documenten/Relaties") == {
+        "boekhouden:write",
+        "documenten:write",
+    }
+    assert required_scopes("GET", "/echo/x") == frozenset()
+    assert required_scopes("GET", "/") == frozenset()

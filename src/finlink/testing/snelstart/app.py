@@ -28,6 +28,7 @@ from finlink.testing.snelstart.entities.base import Call, Reply, Route
 from finlink.testing.snelstart.errors import ApiError, ModelStateError, NotFound
 from finlink.testing.snelstart.faults import FaultKind, FaultPlan
 from finlink.testing.snelstart.limits import PRODUCT_LIMITS, Product, RateLimiter
+from finlink.testing.snelstart.scopes import ALL_SCOPES, required_scopes
 from finlink.testing.snelstart.state import AdministrationState
 from finlink.testing.snelstart.wire import encode_json
 
@@ -133,6 +134,8 @@ class SandboxCore:
         self.states: dict[str, AdministrationState] = {}
         self.limiters: dict[tuple[str, Product], RateLimiter] = {}
         self.calls: dict[str, list[CallRecord]] = {}
+        #: The scopes each administration's tokens carry (reference §3.12).
+        self.scopes: dict[str, frozenset[str]] = {}
         self.latency = 0.0
         self.hang_seconds = 30.0
         self.closing = threading.Event()
@@ -218,6 +221,12 @@ class SandboxCore:
         if found is None:
             # APIM answers an operation it does not define (also a wrong method) with 404.
             return _json(404, {"statusCode": 404, "message": "Resource not found"})
+        missing = required_scopes(request.method, path) - self.scopes.get(
+            administration, ALL_SCOPES
+        )
+        if missing:
+            # SPEC: 403 "Indien niet de juiste scopes in het token aanwezig zijn"; body UNVERIFIED.
+            return _json(403, {"Message": _DENIED})
         (_, _, handler), params = found
         with self.lock:
             call = Call(

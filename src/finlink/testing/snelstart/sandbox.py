@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, tzinfo
 from typing import Any
 
@@ -13,6 +14,7 @@ from finlink.testing.snelstart.app import CallRecord, SandboxCore, WireRequest, 
 from finlink.testing.snelstart.entities.relaties import seed_own_company
 from finlink.testing.snelstart.faults import FaultPlan
 from finlink.testing.snelstart.limits import Product
+from finlink.testing.snelstart.scopes import ALL_SCOPES
 from finlink.testing.snelstart.server import SandboxServer
 from finlink.testing.snelstart.state import AdministrationState
 
@@ -93,7 +95,12 @@ class SnelStartSandbox:
         return self._core.credentials.subscription_key(Product(product), secondary=secondary)
 
     def add_administration(
-        self, name: str, *, product: Product | str = Product.TEST, seed_defaults: bool = True
+        self,
+        name: str,
+        *,
+        product: Product | str = Product.TEST,
+        seed_defaults: bool = True,
+        scopes: Iterable[str] | None = None,
     ) -> AdministrationKeys:
         """Create an administration and return the keys that reach it.
 
@@ -103,11 +110,16 @@ class SnelStartSandbox:
                 maatwerk and productie 500/min, 5,000/h, 50 at once).
             seed_defaults: Seed Dutch defaults: countries, ledgers, VAT rates, and the own
                 company (the relatie with soort ``Eigen``, named ``name``).
+            scopes: The scopes its tokens carry (default: all of them). An operation needing a
+                scope the token lacks answers 403 (reference §3.12 lists which needs what).
 
         Raises:
-            ValueError: When ``name`` is taken or ``product`` unknown.
+            ValueError: When ``name`` is taken, ``product`` unknown or a scope unknown.
         """
         product = Product(product)
+        granted = ALL_SCOPES if scopes is None else frozenset(scopes)
+        if not granted <= ALL_SCOPES:
+            raise ValueError(f"unknown scope(s): {sorted(granted - ALL_SCOPES)}")
         with self._core.lock:
             if name in self._core.states:
                 raise ValueError(f"administration {name!r} exists already")
@@ -120,6 +132,7 @@ class SnelStartSandbox:
             )
             self._keys[name] = keys
             self._seeded[name] = seed_defaults
+            self._core.scopes[name] = granted
         return keys
 
     def _create_state(self, name: str, product: Product, seed_defaults: bool) -> None:
