@@ -143,3 +143,11 @@ def test_a_sandbox_bug_answers_500_and_is_logged(
     assert response.status_code == 500
     assert response.json() == {"Message": "An error has occurred."}
     assert "sandbox failed" in caplog.text
+
+
+def test_every_name_in_all_is_importable() -> None:
+    import finlink.testing.snelstart as package
+
+    missing = [name for name in package.__all__ if not hasattr(package, name)]
+    assert missing == []
+    assert {"SnelStartSandbox", "ApiError", "SandboxServer", "TOKEN_URL"} <= set(package.__all__)

@@ -18,7 +18,7 @@ See the docs page "SnelStart sandbox" for what is emulated and where it follows 
 
 from finlink.testing.snelstart.admin import AdministrationKeys, SandboxAdministration
 from finlink.testing.snelstart.app import CallRecord, WireRequest, WireResponse
-from finlink.testing.snelstart.errors import MESSAGES
+from finlink.testing.snelstart.errors import MESSAGES, ApiError, ModelStateError
 from finlink.testing.snelstart.faults import Fault, FaultKind, FaultPlan, Gate
 from finlink.testing.snelstart.limits import PRODUCT_LIMITS, Limits, Product
 from finlink.testing.snelstart.sandbox import (
@@ -38,12 +38,14 @@ __all__ = [
     "PRODUCT_LIMITS",
     "TOKEN_URL",
     "AdministrationKeys",
+    "ApiError",
     "CallRecord",
     "Fault",
     "FaultKind",
     "FaultPlan",
     "Gate",
     "Limits",
+    "ModelStateError",
     "Product",
     "SandboxAdministration",
     "SandboxServer",
