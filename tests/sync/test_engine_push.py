@@ -242,3 +242,18 @@ def test_engine_configuration_errors() -> None:
     engine = SyncEngine(store=store, backends=[InMemoryBackend()])
     with pytest.raises(ConfigurationError, match="no administration 'y'; configured: memory"):
         engine.backend("y")
+
+
+def test_outbox_entry_survives_a_failure_in_a_second_administration() -> None:
+    world = World()
+    world.snel.inject("create_relation", FailWith(ServerError("503", status_code=503)))
+    world.engine.notify(crm_relation(1))
+    report = world.engine.process_outbox()
+    assert len(world.exact.stored_relations()) == 1
+    assert report.counts("relation")["snelstart:2"] == {"failed": 1}
+    assert world.store.outbox_depth() == 1  # the change for SnelStart is not lost
+    world.clock.advance(hours=2)
+    world.engine.retry_failed()
+    assert len(world.snel.stored_relations()) == 1
+    assert len(world.exact.stored_relations()) == 1
+    assert world.store.outbox_depth() == 0

@@ -66,8 +66,6 @@ def sync_project(run: Run, name: str, project: Project) -> Outcome:
                 project.id,
                 remote_id=record.remote_id,
                 snapshot=payload,
-                outbox_entry=run.outbox_entry,
-                worker=run.worker,
             )
             return run.add(
                 Outcome(operation=op, status=OutcomeStatus.DONE, remote_id=record.remote_id)
@@ -107,8 +105,6 @@ def _new_project(
             project.id,
             remote_id=record.remote_id,
             snapshot=payload,
-            outbox_entry=run.outbox_entry,
-            worker=run.worker,
         )
         return run.add(Outcome(operation=op, status=OutcomeStatus.DONE, remote_id=record.remote_id))
     op = _op(name, PROJECT, project.id, OperationKind.CREATE)
@@ -135,8 +131,6 @@ def _new_project(
         project.id,
         remote_id=record.remote_id,
         snapshot=payload,
-        outbox_entry=run.outbox_entry,
-        worker=run.worker,
     )
     return run.add(Outcome(operation=op, status=OutcomeStatus.DONE, remote_id=record.remote_id))
 
@@ -305,8 +299,6 @@ def sync_booking(run: Run, name: str, booking: Booking) -> Outcome:
             remote_id=record.remote_id,
             snapshot=payload,
             remote_version=record.version,
-            outbox_entry=run.outbox_entry,
-            worker=run.worker,
         )
     except FinlinkError as error:
         return run.fail(op, error)

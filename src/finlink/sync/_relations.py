@@ -125,8 +125,6 @@ class _HalfSync:
             remote_id=remote_id,
             snapshot=Snapshot(crm=self.crm_now, accounting=accounting).to_dict(),
             remote_version=version,
-            outbox_entry=self.run.outbox_entry,
-            worker=self.run.worker,
         )
 
     def review(self, op: Operation, reason: str, candidates: list[dict[str, Any]]) -> Outcome:
@@ -390,8 +388,6 @@ class _HalfSync:
                 key,
                 remote_id=record.remote_id,
                 snapshot={"crm": payload},
-                outbox_entry=self.run.outbox_entry,
-                worker=self.run.worker,
             )
         except FinlinkError as error:
             return self.run.fail(op, error)

@@ -40,7 +40,7 @@ class Router(Protocol):
 class DefaultRouter:
     """Relations and projects to every administration; a booking to the one it names.
 
-    Args:
+    Attributes:
         relations_to: Limit relations and projects to these administrations (None: all).
     """
 

@@ -6,8 +6,8 @@ It gives every test suite that has finlink installed:
 - the ``finlink_memory_backend`` fixture: a fresh
   :class:`~finlink.backends.memory.InMemoryBackend` on that clock;
 - the ``finlink_contract`` marker, put on every test collected from a
-  :class:`~finlink.testing.BackendContract` subclass, so ``pytest -m finlink_contract`` runs
-  just the conformance suite.
+  :class:`~finlink.testing.BackendContract` or :class:`~finlink.testing.StateStoreContract`
+  subclass, so ``pytest -m finlink_contract`` runs just the conformance suites.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pytest
 from finlink.backends.memory import InMemoryBackend
 from finlink.clock import SimulatedClock
 from finlink.testing.contract import BackendContract
+from finlink.testing.store_contract import StateStoreContract
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -27,10 +28,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that comes from a ``BackendContract`` subclass."""
+    """Mark every test that comes from a conformance-suite subclass."""
     for item in items:
         cls = getattr(item, "cls", None)
-        if cls is not None and issubclass(cls, BackendContract):
+        if cls is not None and issubclass(cls, BackendContract | StateStoreContract):
             item.add_marker(pytest.mark.finlink_contract)
 
 

@@ -22,7 +22,7 @@ from finlink.testing.snelstart import (
     SnelStartSandbox,
     openapi,
 )
-from testing.snelstart.support import SpecChecker
+from tests.testing.snelstart.support import SpecChecker
 
 SPEC_FILE = Path("snelstart") / "snelstart-b2b-api-v2.openapi.json"
 

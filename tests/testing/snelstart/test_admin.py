@@ -17,7 +17,7 @@ from finlink.testing.snelstart import (
     WireRequest,
 )
 from finlink.testing.snelstart.errors import ApiError
-from testing.snelstart.support import klant, parties
+from tests.testing.snelstart.support import klant, parties
 
 
 def test_edit_relatie_as_the_bookkeeper_bumps_modified_on(

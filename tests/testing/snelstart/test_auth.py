@@ -15,7 +15,7 @@ from finlink.testing.snelstart import (
     SnelStartSandbox,
 )
 from finlink.testing.snelstart.scopes import required_scopes
-from testing.snelstart.support import klant
+from tests.testing.snelstart.support import klant
 
 
 def _token(http: httpx.Client, koppelsleutel: str) -> str:

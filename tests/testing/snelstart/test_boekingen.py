@@ -11,7 +11,7 @@ import pytest
 
 from finlink.clock import SimulatedClock
 from finlink.testing.snelstart import SandboxAdministration
-from testing.snelstart.support import errors, klant, money, verkoop
+from tests.testing.snelstart.support import errors, klant, money, verkoop
 
 
 @pytest.fixture

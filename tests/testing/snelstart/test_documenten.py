@@ -10,7 +10,7 @@ import pytest
 
 from finlink.testing.snelstart import SandboxAdministration
 from finlink.testing.snelstart.entities.documenten import MAX_DOCUMENT_BYTES
-from testing.snelstart.support import errors, klant, verkoop
+from tests.testing.snelstart.support import errors, klant, verkoop
 
 PDF = b"%PDF-1.4 factuur"
 

@@ -12,7 +12,7 @@ from finlink.testing.snelstart import (
     SandboxAdministration,
     SnelStartSandbox,
 )
-from testing.snelstart.support import klant, parties
+from tests.testing.snelstart.support import klant, parties
 
 
 def test_fail_answers_the_next_n_calls_with_5xx_without_doing_them(

@@ -20,7 +20,7 @@ from finlink.testing.snelstart.odata import (
     parse_query_options,
 )
 from finlink.testing.snelstart.odata_syntax import Compare, Lambda, Literal, Logical, Member, Not
-from testing.snelstart.support import address, errors, klant
+from tests.testing.snelstart.support import address, errors, klant
 
 # --------------------------------------------------------------------------- the parser
 

@@ -12,8 +12,8 @@ import jsonschema
 import pytest
 
 from finlink.testing.snelstart import SandboxAdministration, openapi
-from testing.snelstart.conftest import SPEC_FILE
-from testing.snelstart.support import SpecChecker, klant, spec_path, verkoop
+from tests.testing.snelstart.conftest import SPEC_FILE
+from tests.testing.snelstart.support import SpecChecker, klant, spec_path, verkoop
 
 TINY: dict[str, Any] = {
     "paths": {

@@ -9,7 +9,7 @@ import pytest
 
 from finlink.clock import SimulatedClock
 from finlink.testing.snelstart import MESSAGES, SandboxAdministration
-from testing.snelstart.support import address, errors, klant, parties, verkoop
+from tests.testing.snelstart.support import address, errors, klant, parties, verkoop
 
 
 def test_post_creates_a_relatie_with_server_fields(

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from finlink.testing.snelstart import SandboxAdministration, SnelStartSandbox
-from testing.snelstart.support import errors, money
+from tests.testing.snelstart.support import errors, money
 
 
 def test_landen_have_stable_guids_that_differ_per_administration(
