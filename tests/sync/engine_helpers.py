@@ -40,9 +40,17 @@ def crm_relation(i: int, **overrides: Any) -> Relation:
 class World:
     """Two administrations (Exact-like and SnelStart-like), a store and an engine."""
 
-    def __init__(self, *, single: bool = False, **engine_args: Any) -> None:
+    def __init__(
+        self,
+        *,
+        single: bool = False,
+        exact_capabilities: Capabilities | None = None,
+        **engine_args: Any,
+    ) -> None:
         self.clock = SimulatedClock()
-        self.exact = InMemoryBackend(administration="exact:1", clock=self.clock)
+        self.exact = InMemoryBackend(
+            administration="exact:1", clock=self.clock, capabilities=exact_capabilities
+        )
         self.snel = InMemoryBackend(
             administration="snelstart:2", clock=self.clock, capabilities=SNELSTART_LIKE
         )
