@@ -93,6 +93,11 @@ class Run:
     outbox_entry: int | None = None
     worker: str | None = None
     unlinked: int = 0
+    #: (administration, entity) → CRM key → (remote id, remote version, fingerprint), read once
+    #: for a large batch.
+    fingerprints: dict[tuple[str, str], dict[str, tuple[str, str | None, str | None]]] = (
+        attrs.field(factory=dict)
+    )
     report: SyncReport = attrs.field(factory=SyncReport)
     operations: list[Operation] = attrs.field(factory=list)
 
