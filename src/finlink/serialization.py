@@ -98,7 +98,9 @@ def _structure_date(value: object, _: type) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if not isinstance(value, str):
-        raise _Refused("type", f"must be an ISO date string (2026-01-31), not {type(value).__name__}")
+        raise _Refused(
+            "type", f"must be an ISO date string (2026-01-31), not {type(value).__name__}"
+        )
     try:
         return date.fromisoformat(value)
     except ValueError:

@@ -10,6 +10,7 @@ compared only with the few remote relations that share a blocking key with it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from itertools import combinations
 from typing import Literal
@@ -35,11 +36,13 @@ _STOP_WORDS = frozenset({"de", "het", "van", "der", "den", "en", "t", "te", "op"
 _MAX_PAIR_WORDS = 6
 
 
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
 def _compact(value: str | None) -> str | None:
     if not value:
         return None
-    out = "".join(ch for ch in value if ch.isalnum()).upper()
-    return out or None
+    return _NOT_ALNUM.sub("", value).upper() or None
 
 
 @attrs.frozen(kw_only=True, eq=False)

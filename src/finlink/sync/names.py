@@ -80,12 +80,18 @@ LEGAL_FORMS: dict[str, str] = {
     "snc": "SNC",
 }
 
-# Multi-word legal forms, written out; removed before tokenising.
-_LONG_LEGAL_FORMS = re.compile(
-    r"\b(?:besloten vennootschap(?: met beperkte aansprakelijkheid)?|naamloze vennootschap"
-    r"|vennootschap onder firma|commanditaire vennootschap|in oprichting"
-    r"|uitsluitende aansprakelijkheid|beperkte aansprakelijkheid)\b"
-)
+# Multi-word legal forms, written out; replaced by their abbreviation before tokenising.
+_LONG_LEGAL_FORMS = {
+    "besloten vennootschap met beperkte aansprakelijkheid": " bvba ",
+    "besloten vennootschap": " bv ",
+    "naamloze vennootschap": " nv ",
+    "vennootschap onder firma": " vof ",
+    "commanditaire vennootschap": " cv ",
+    "in oprichting": " io ",
+    "uitgesloten aansprakelijkheid": " ua ",
+    "uitsluiting van aansprakelijkheid": " ua ",
+}
+_LONG_LEGAL_FORM = re.compile(r"\b(?:" + "|".join(_LONG_LEGAL_FORMS) + r")\b")
 
 #: Domains of free e-mail providers: sharing one says nothing about being the same relation.
 FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
@@ -205,7 +211,8 @@ def _tokens(text: str) -> list[str]:
     """Fold, collapse dotted abbreviations, split on punctuation and join single letters."""
     folded = fold(text).replace("&", " en ").replace("+", " en ").replace("'", "")
     folded = _SINGLE_LETTER_DOT.sub(r"\1", folded)
-    folded = _LONG_LEGAL_FORMS.sub(" ", folded)
+    if "vennootschap" in folded or "aansprakelijkheid" in folded or "oprichting" in folded:
+        folded = _LONG_LEGAL_FORM.sub(lambda m: _LONG_LEGAL_FORMS[m.group(0)], folded)
     raw = _NON_WORD.sub(" ", folded).split()
     tokens: list[str] = []
     letters = ""

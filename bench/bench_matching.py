@@ -1,0 +1,105 @@
+"""Benchmark relation matching: N CRM relations against N remote relations of one administration.
+
+Prints the time to build the index and to match, precision and recall of LINK decisions against
+the generated ground truth, the share sent to review, and peak memory. It prints; it does not
+assert (targets: <= 10 s for 100,000 x 100,000 on 2 cores, precision >= 0.99, recall >= 0.97,
+peak memory <= 500 MB).
+
+    python bench/bench_matching.py --size 100000 --seed 1
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import resource
+import sys
+import time
+from collections import Counter
+
+from finlink.sync.matching import CandidateIndex, MatchOutcome, MatchPipeline
+from finlink.testing.datasets import matching_dataset
+
+
+def _rss_mb() -> float:
+    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=100_000, help="CRM and remote relations")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--overlap", type=float, default=0.6)
+    parser.add_argument("--show-errors", type=int, default=0, help="print this many misses")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    data = matching_dataset(args.size, args.size, overlap=args.overlap, seed=args.seed)
+    generated = time.perf_counter() - started
+    rss_data = _rss_mb()
+    print(f"generated {args.size:,} + {args.size:,} relations in {generated:.1f} s")
+    print(f"ground-truth pairs: {len(data.pairs):,} (overlap {args.overlap:.0%})")
+
+    gc.collect()
+    gc.freeze()  # the data set is long-lived: keep the collector from rescanning it
+    started = time.perf_counter()
+    index = CandidateIndex.from_records(data.remote)
+    built = time.perf_counter() - started
+    pipeline = MatchPipeline()
+    started = time.perf_counter()
+    decisions = [(relation.id, pipeline.match(relation, index)) for relation in data.crm]
+    matched = time.perf_counter() - started
+    rss_peak = _rss_mb()
+
+    truth = dict(data.pairs)
+    links = [(crm_id, d.remote_id) for crm_id, d in decisions if d.outcome is MatchOutcome.LINK]
+    correct = sum(1 for crm_id, remote_id in links if truth.get(crm_id) == remote_id)
+    outcomes = Counter(d.outcome for _, d in decisions)
+    rules = Counter(d.rule for _, d in decisions if d.outcome is MatchOutcome.LINK)
+    precision = correct / len(links) if links else 1.0
+    recall = correct / len(truth) if truth else 1.0
+
+    print(f"index build: {built:.2f} s")
+    print(f"matching:    {matched:.2f} s")
+    print(f"total:       {built + matched:.2f} s  (target <= 10 s at 100,000 x 100,000)")
+    print(f"precision:   {precision:.4f}  (target >= 0.99; {len(links) - correct} wrong links)")
+    print(f"recall:      {recall:.4f}  (target >= 0.97; {len(truth) - correct} pairs not linked)")
+    print(
+        "outcomes:    "
+        + ", ".join(
+            f"{o.value} {outcomes[o]:,} ({outcomes[o] / len(decisions):.1%})" for o in MatchOutcome
+        )
+    )
+    print(f"review share: {outcomes[MatchOutcome.REVIEW] / len(decisions):.2%}")
+    print("links by rule: " + ", ".join(f"{r} {n:,}" for r, n in rules.most_common()))
+    print(f"peak RSS:    {rss_peak:.0f} MB (after generating the data set: {rss_data:.0f} MB)")
+
+    if args.show_errors:
+        crm = {r.id: r for r in data.crm}
+        remote = {r.remote_id: r.data for r in data.remote}
+        shown = 0
+        for crm_id, decision in decisions:
+            expected = truth.get(crm_id)
+            wrong_link = decision.outcome is MatchOutcome.LINK and decision.remote_id != expected
+            missed = expected is not None and not (
+                decision.outcome is MatchOutcome.LINK and decision.remote_id == expected
+            )
+            if not (wrong_link or missed) or shown >= args.show_errors:
+                continue
+            shown += 1
+            kinds = data.variants.get((crm_id, expected), ()) if expected else ()
+            label = "WRONG LINK" if wrong_link else "MISSED"
+            other = remote.get(expected or "") if missed else remote.get(decision.remote_id or "")
+            print(f"{label} {decision.outcome.value} {decision.rule} {decision.score}")
+            print(f"   crm:    {crm[crm_id].name} | {crm[crm_id].address}")
+            print(
+                f"   remote: {other.name if other else None} | {other.address if other else None}"
+            )
+            print(f"   kinds:  {[k.value for k in kinds]}")
+            print(f"   why:    {decision.explanation}")
+
+
+if __name__ == "__main__":
+    main()
