@@ -3,16 +3,15 @@
 Matching 100,000 CRM relations against 100,000 remote ones cannot compare every pair (10¹⁰
 comparisons). Instead every remote relation is reduced once to its :class:`RelationKeys`
 (identifiers, normalised name and address), and :class:`CandidateIndex` files it under a
-handful of *blocking keys*: KvK, VAT, IBAN, e-mail/web domain, name+postcode+house number,
-postcode, street+house number+city, name words and pairs of name words. A CRM relation is then
-compared only with the few remote relations that share a blocking key with it.
+handful of *blocking keys*: CRM key, KvK, VAT, IBAN, e-mail/web domain, normalised name,
+name+postcode+house number, postcode, street+house number+city, and uncommon name words. A
+CRM relation is then compared only with the few remote relations that share a blocking key.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
-from itertools import combinations
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Literal
 
 import attrs
@@ -26,14 +25,23 @@ __all__ = ["BlockingField", "CandidateIndex", "RelationKeys", "relation_keys"]
 
 #: The exact-key blocks :meth:`CandidateIndex.find` can look in.
 BlockingField = Literal[
-    "crm_key", "kvk", "vat", "iban", "domain", "name_address", "postcode", "street_house"
+    "crm_key", "kvk", "vat", "iban", "domain", "name", "name_address", "postcode", "street_house"
 ]
+_EXACT_FIELDS: tuple[BlockingField, ...] = (
+    "crm_key",
+    "kvk",
+    "vat",
+    "iban",
+    "domain",
+    "name",
+    "name_address",
+    "postcode",
+    "street_house",
+)
 
 # Words too common in company names to say anything on their own; they stay in the name (and
 # its fuzzy score) but never form a block.
 _STOP_WORDS = frozenset({"de", "het", "van", "der", "den", "en", "t", "te", "op", "in", "aan"})
-# At most this many words of a name are paired for blocking (15 pairs).
-_MAX_PAIR_WORDS = 6
 
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -60,7 +68,7 @@ class RelationKeys:
         kvk: KvK / Belgian enterprise number, digits only.
         vat: VAT number, compact and upper case.
         iban: IBAN, compact and upper case.
-        domains: E-mail and web domains, free-mail providers left out.
+        domains: E-mail and web domains, free-mail providers left out, sorted.
         name: The normalised name.
         address: The normalised visiting (else postal) address, or None.
         active: False for a remote record that is blocked or archived.
@@ -72,7 +80,7 @@ class RelationKeys:
     kvk: str | None
     vat: str | None
     iban: str | None
-    domains: frozenset[str]
+    domains: tuple[str, ...]
     name: NameKey
     address: AddressKey | None
     active: bool = True
@@ -94,9 +102,8 @@ class RelationKeys:
         return f"{address.street}|{address.house}|{address.city}"
 
     def blocking_words(self) -> list[str]:
-        """Name words that may form a block: no stop words, at most six, sorted."""
-        words = sorted(w for w in self.name.tokens if w not in _STOP_WORDS and len(w) > 1)
-        return words[:_MAX_PAIR_WORDS]
+        """Name words that may form a block: no stop words or single letters, sorted."""
+        return [w for w in self.name.tokens if w not in _STOP_WORDS and len(w) > 1]
 
 
 def relation_keys(
@@ -125,14 +132,10 @@ def relation_keys(
         kvk = "0" + kvk if len(kvk) == 9 else kvk
     elif kvk is None and vat is not None and vat.startswith("BE"):
         kvk = vat[2:]
-    domains: set[str] = set()
-    for email in (relation.email, *(c.email for c in relation.contacts)):
-        domain = email_domain(email)
-        if domain:
-            domains.add(domain)
-    site = _website_domain(relation.website)
-    if site:
-        domains.add(site)
+    domains = {email_domain(relation.email), _website_domain(relation.website)}
+    for contact in relation.contacts:
+        domains.add(email_domain(contact.email))
+    domains.discard(None)
     return RelationKeys(
         record_id=record_id if record_id is not None else relation.id,
         relation=relation,
@@ -140,7 +143,7 @@ def relation_keys(
         kvk=kvk,
         vat=vat,
         iban=_compact(relation.iban),
-        domains=frozenset(domains),
+        domains=tuple(sorted(d for d in domains if d)),
         name=name_key(relation.name),
         address=(
             address_key(address.line1, address.postcode, address.city, address.country)
@@ -167,21 +170,10 @@ class CandidateIndex:
     def __init__(self, keys: Iterable[RelationKeys], *, max_block: int = 50) -> None:
         self.max_block = max_block
         self._all: list[RelationKeys] = []
-        self._exact: dict[str, dict[str, list[RelationKeys]]] = {
-            name: {}
-            for name in (
-                "crm_key",
-                "kvk",
-                "vat",
-                "iban",
-                "domain",
-                "name_address",
-                "postcode",
-                "street_house",
-            )
-        }
-        self._words: dict[str, list[RelationKeys]] = {}
-        self._pairs: dict[str, list[RelationKeys]] = {}
+        # A block holding one relation stores it bare, not in a list: most identifier blocks
+        # hold exactly one, and 100,000 one-element lists cost ~9 MB for nothing.
+        self._exact: dict[str, dict[str, _Block]] = {name: {} for name in _EXACT_FIELDS}
+        self._words: dict[str, _Block] = {}
         for key in keys:
             self.add(key)
 
@@ -220,19 +212,17 @@ class CandidateIndex:
             ("kvk", keys.kvk),
             ("vat", keys.vat),
             ("iban", keys.iban),
+            ("name", keys.name.compact),
             ("name_address", keys.name_address),
             ("postcode", address.postcode if address else None),
             ("street_house", keys.street_house),
         ):
             if value:
-                exact[field].setdefault(value, []).append(keys)
+                _put(exact[field], value, keys)
         for domain in keys.domains:
-            exact["domain"].setdefault(domain, []).append(keys)
-        words = keys.blocking_words()
-        for word in words:
-            self._words.setdefault(word, []).append(keys)
-        for first, second in combinations(words, 2):
-            self._pairs.setdefault(f"{first} {second}", []).append(keys)
+            _put(exact["domain"], domain, keys)
+        for word in keys.blocking_words():
+            _put(self._words, word, keys)
 
     def __len__(self) -> int:
         return len(self._all)
@@ -249,43 +239,60 @@ class CandidateIndex:
         block = self._exact[field]
         if field == "domain":
             found: list[RelationKeys] = []
-            for domain in sorted(subject.domains):
-                found.extend(block.get(domain, ()))
+            for domain in subject.domains:
+                found.extend(_members(block.get(domain)))
             return _unique_others(found, subject)
         value = _field_value(field, subject)
         if not value:
             return []
-        return [k for k in block.get(value, ()) if k is not subject]
+        return [k for k in _members(block.get(value)) if k is not subject]
 
     def name_block(self, subject: RelationKeys) -> list[RelationKeys]:
         """Candidates for fuzzy name matching.
 
-        They share the postcode, the street and house number, or an uncommon name word or
-        pair of name words; blocks over ``max_block`` are skipped as uninformative.
+        They have the same normalised name, postcode, or street and house number, or share an
+        uncommon name word; blocks of more than ``max_block`` relations are skipped as
+        uninformative ("bakkerij", "jansen").
         """
         cap = self.max_block
         found: list[RelationKeys] = []
-        for field in ("postcode", "street_house"):
+        for field in ("name", "postcode", "street_house"):
             value = _field_value(field, subject)
             if value:
-                block = self._exact[field].get(value, ())
-                if len(block) <= cap:
-                    found.extend(block)
-        words = subject.blocking_words()
-        for word in words:
-            block = self._words.get(word, ())
-            if len(block) <= cap:
-                found.extend(block)
-        for first, second in combinations(words, 2):
-            block = self._pairs.get(f"{first} {second}", ())
-            if len(block) <= cap:
-                found.extend(block)
+                members = _members(self._exact[field].get(value))
+                if len(members) <= cap:
+                    found.extend(members)
+        for word in subject.blocking_words():
+            members = _members(self._words.get(word))
+            if len(members) <= cap:
+                found.extend(members)
         return _unique_others(found, subject)
+
+
+_Block = RelationKeys | list[RelationKeys]
+
+
+def _put(blocks: dict[str, _Block], value: str, keys: RelationKeys) -> None:
+    block = blocks.get(value)
+    if block is None:
+        blocks[value] = keys
+    elif isinstance(block, list):
+        block.append(keys)
+    else:
+        blocks[value] = [block, keys]
+
+
+def _members(block: _Block | None) -> Sequence[RelationKeys]:
+    if block is None:
+        return ()
+    return block if isinstance(block, list) else (block,)
 
 
 def _field_value(field: str, subject: RelationKeys) -> str | None:
     if field == "postcode":
         return subject.address.postcode if subject.address else None
+    if field == "name":
+        return subject.name.compact
     value = getattr(subject, field)
     return value if isinstance(value, str) else None
 

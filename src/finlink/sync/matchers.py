@@ -144,7 +144,7 @@ def compare(
                 conflicts.append(f"different {label} ({mine} vs {theirs})")
     if subject.iban and subject.iban == candidate.iban:
         agreements.append(f"same IBAN {_mask_iban(subject.iban)}")
-    shared = subject.domains & candidate.domains
+    shared = set(subject.domains).intersection(candidate.domains)
     if shared:
         agreements.append(f"same e-mail/web domain {min(shared)}")
 
@@ -385,7 +385,7 @@ class FuzzyNameMatcher:
                 score -= 5
             else:  # another address, or one side has none: the name alone must carry it
                 score -= 15
-            if subject.domains & candidate.domains:
+            if not set(subject.domains).isdisjoint(candidate.domains):
                 score += 3
             # 100 is kept for exact evidence; a similar name never claims certainty.
             scored.append(_scored(candidate, min(score, 99), pair, ()))

@@ -43,6 +43,19 @@ SURNAMES: tuple[str, ...] = (
     "Coenen", "Driessen", "Verschuren", "Hulshof", "Brugman", "Tromp", "Kremer",
     "Vlasman", "Oudshoorn", "Korteweg", "Pranger", "Slagter", "Hoogland", "Bouwman",
     "Wijnands", "Lagerweij", "Knol", "Rozendaal", "Spaans", "Vonk", "Faber", "Kroon",
+    "Akkerman", "Appelman", "Baas", "Beekman", "Bergman", "Bijl", "Blokland", "Boersma",
+    "Bolhuis", "Bonsel", "Borst", "Brands", "Bremer", "Bruins", "Cornelissen", "Damen",
+    "Derksen", "Dirks", "Doorn", "Eijkelboom", "Engelen", "Feenstra", "Franken", "Geurts",
+    "Goedhart", "Haak", "Hamers", "Heemskerk", "Heijnen", "Hilbrands", "Hoogendoorn",
+    "Huijbers", "Jonker", "Kamphuis", "Keizer", "Klaassen", "Kleinjan", "Kok", "Koopman",
+    "Kortekaas", "Kuiper", "Lammers", "Langeveld", "Lubbers", "Luiten", "Manders", "Meeuwsen",
+    "Mol", "Noordhoek", "Nijhuis", "Oosterbeek", "Otten", "Pols", "Poort", "Raaijmakers",
+    "Reijnders", "Rijken", "Roelofs", "Rutten", "Schipper", "Schreurs", "Sikkema", "Slot",
+    "Snijders", "Spijker", "Stoffels", "Swinkels", "Teunissen", "Thijssen", "Valk", "Veen",
+    "Verhagen", "Verkerk", "Vermeer", "Verweij", "Voskuil", "Vreeswijk", "Wassenaar",
+    "Westerhof", "Wiersma", "Wijnen", "Zandbergen", "Zuidema", "Claeys", "Desmet", "Dewulf",
+    "Hermans", "Jacobs", "Leroy", "Michiels", "Nys", "Segers", "Vandamme", "Verbruggen",
+    "Vermeiren", "Wuyts", "Baert", "Cools", "Daems", "Geens", "Luyten", "Smets", "Vanhoof",
 )
 # Prefixes (tussenvoegsels) that go with some surnames; "" for none.
 PREFIXES: tuple[str, ...] = (
@@ -69,12 +82,22 @@ TRADES: tuple[str, ...] = (
     "Tandartspraktijk", "Fysiotherapie", "Makelaardij", "Verhuur", "Groothandel",
     "Handelsonderneming", "Logistiek", "Software", "Consultancy", "Vastgoed", "Catering",
     "Brasserie", "Café", "Reclamebureau", "Bloemisterij", "Kwekerij", "Veehandel",
+    "Tegelzetter", "Stukadoorsbedrijf", "Glaszetterij", "Rijschool", "Opticien",
+    "Juwelier", "Boekhandel", "Dierenkliniek", "Zorgboerderij", "Kinderopvang",
+    "Notariskantoor", "Belastingadvies", "Vertaalbureau", "Fotografie", "Evenementen",
+    "Verhuizingen", "Koeltechniek", "Zonnepanelen", "Klimaattechniek", "Grondverzet",
+    "Straatwerk", "Tuincentrum", "Meubelmakerij", "Keukenstudio", "Sanitair", "Webdesign",
+    "ICT Diensten", "Personeelsdiensten", "Uitzendbureau", "Beveiliging", "Taxibedrijf",
+    "Koeriersdienst", "Bandenservice", "Carrosserie", "Aannemersbedrijf", "Restauratie",
 )
 FANTASY_WORDS: tuple[str, ...] = (
     "Zonnestraal", "Noorderlicht", "Horizon", "De Eendracht", "Het Anker", "De Molen",
     "Polderland", "Waterkant", "Lindeboom", "De Zwaan", "Vlinder", "Kompas", "Vuurtoren",
     "Duinzicht", "Boschrand", "Klavertje", "Regenboog", "Meridiaan", "Poort", "De Hoeve",
     "Zeeland", "Veluwe", "Brabant", "Kempen", "Twente", "Achterhoek", "Westland",
+    "Dijkzicht", "Eikenhof", "Zeemeeuw", "Windkracht", "Kraanvogel", "Groene Hart",
+    "Wadden", "Biesbosch", "Maasland", "Rivierenland", "Oostpoort", "Zuiderzon",
+    "Sterrenwacht", "Lichtpunt", "Morgenrood", "Buitenplaats", "Tulpenveld", "Koraal",
 )
 # (long form as printed, weight); "" is a name without legal form.
 NL_LEGAL_FORMS: tuple[str, ...] = (

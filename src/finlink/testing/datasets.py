@@ -86,7 +86,7 @@ def _domain(rng: random.Random, name: str, tld: str) -> str:
 
 
 def _company_name(rng: random.Random, country: str) -> str:
-    pattern = rng.randrange(8)
+    pattern = rng.randrange(10)
     trade = rng.choice(voc.TRADES)
     if pattern == 0:
         core = f"{trade} {_surname(rng, capital_prefix=True)}"
@@ -105,6 +105,11 @@ def _company_name(rng: random.Random, country: str) -> str:
         core = f"{trade} {_surname(rng, capital_prefix=True)} {city}"
     elif pattern == 6:
         return f"{_surname(rng, capital_prefix=True)} Holding B.V."
+    elif pattern == 7:
+        core = f"{trade} {rng.choice(voc.FANTASY_WORDS)}"
+    elif pattern == 8:
+        first = rng.choice(voc.FIRST_NAMES)
+        core = f"{first} {_surname(rng, capital_prefix=False)} {trade}"
     else:
         kind = rng.choice(("Stichting", "Vereniging", "Coöperatie"))
         core = f"{kind} {rng.choice(voc.FANTASY_WORDS)} {_surname(rng, capital_prefix=True)}"

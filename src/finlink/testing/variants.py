@@ -96,6 +96,8 @@ def _name(name: str, kind: VariantKind, rng: random.Random) -> str:  # noqa: PLR
     if kind is VariantKind.LEGAL_FORM:
         found = _LEGAL_AT_END.search(name)
         if found is None:
+            if name.split(" ", 1)[0] in ("Stichting", "Vereniging", "Coöperatie"):
+                return name  # a foundation or association never carries "B.V."
             return f"{name} {rng.choice(('B.V.', 'BV'))}"
         spelling = rng.choice(_LEGAL_SPELLINGS[found.group(1)])
         return (name[: found.start()] + (f" {spelling}" if spelling else "")).strip()
@@ -186,13 +188,16 @@ def make_variant(
     """
     result = relation
     for kind in kinds:
-        result = attrs.evolve(result, name=_name(result.name, kind, rng))
-        for field in ("visiting_address", "postal_address"):
-            address = getattr(result, field)
-            if address is not None and (
-                field == "visiting_address" or kind is not VariantKind.MOVED
-            ):
-                result = attrs.evolve(result, **{field: _address(address, kind, rng)})
+        visiting, postal = result.visiting_address, result.postal_address
+        result = attrs.evolve(
+            result,
+            name=_name(result.name, kind, rng),
+            visiting_address=_address(visiting, kind, rng) if visiting else None,
+            # A moved relation's PO box stays where it was.
+            postal_address=(
+                _address(postal, kind, rng) if postal and kind is not VariantKind.MOVED else postal
+            ),
+        )
         result = _identifiers(result, kind, rng)
     if new_id is not None:
         result = attrs.evolve(result, id=new_id)
