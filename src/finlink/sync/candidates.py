@@ -241,11 +241,16 @@ class CandidateIndex:
             found: list[RelationKeys] = []
             for domain in subject.domains:
                 found.extend(_members(block.get(domain)))
-            return _unique_others(found, subject)
+            return _unique_others(found, subject) if found else found
         value = _field_value(field, subject)
         if not value:
             return []
-        return [k for k in _members(block.get(value)) if k is not subject]
+        members = block.get(value)
+        if members is None or members is subject:
+            return []
+        if isinstance(members, list):
+            return [k for k in members if k is not subject]
+        return [members]
 
     def name_block(self, subject: RelationKeys) -> list[RelationKeys]:
         """Candidates for fuzzy name matching.
@@ -293,8 +298,8 @@ def _field_value(field: str, subject: RelationKeys) -> str | None:
         return subject.address.postcode if subject.address else None
     if field == "name":
         return subject.name.compact
-    value = getattr(subject, field)
-    return value if isinstance(value, str) else None
+    value: str | None = getattr(subject, field)
+    return value
 
 
 def _unique_others(found: list[RelationKeys], subject: RelationKeys) -> list[RelationKeys]:

@@ -255,7 +255,10 @@ class CrmKeyMatcher:
     ) -> MatchDecision | None:
         """Link to the record carrying the CRM key; review when its KvK/VAT conflicts."""
         scored = []
-        for candidate in index.find("crm_key", subject):
+        found = index.find("crm_key", subject)
+        if not found:
+            return None
+        for candidate in found:
             pair = compare(subject, candidate)
             lead = (f"the remote record carries CRM key {subject.crm_key!r}",)
             scored.append(_scored(candidate, 100, pair, lead))
@@ -281,7 +284,10 @@ class IdentifierMatcher:
     ) -> MatchDecision | None:
         """Score the candidates sharing the identifier; never dismiss them."""
         scored = []
-        for candidate in index.find(self.field, subject):
+        found = index.find(self.field, subject)
+        if not found:
+            return None
+        for candidate in found:
             pair = compare(subject, candidate, lenient=True)
             score = self.base - _name_penalty(pair.name_score)
             if pair.same_address:
@@ -311,7 +317,10 @@ class NameAddressMatcher:
     ) -> MatchDecision | None:
         """Link on an exact name and address; review when KvK or VAT conflict."""
         scored = []
-        for candidate in index.find("name_address", subject):
+        found = index.find("name_address", subject)
+        if not found:
+            return None
+        for candidate in found:
             pair = compare(subject, candidate)
             score = self.base - _LEGAL_FORM_PENALTY * pair.other_legal_form
             scored.append(_scored(candidate, score, pair, ()))
@@ -340,7 +349,10 @@ class EmailDomainMatcher:
         name rules after it, which may still find a better one.
         """
         scored = []
-        for candidate in index.find("domain", subject):
+        found = index.find("domain", subject)
+        if not found:
+            return None
+        for candidate in found:
             pair = compare(subject, candidate)
             score = pair.name_score - 5 - _LEGAL_FORM_PENALTY * pair.other_legal_form
             if pair.same_address:
@@ -373,7 +385,10 @@ class FuzzyNameMatcher:
         """
         scored = []
         cutoff = config.review_threshold - 10  # no adjustment adds more than +8
-        for candidate in index.name_block(subject):
+        found = index.name_block(subject)
+        if not found:
+            return None
+        for candidate in found:
             name_score = name_similarity(subject, candidate, cutoff=cutoff)
             if not name_score:
                 continue

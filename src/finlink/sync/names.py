@@ -330,7 +330,7 @@ def _street(street: str) -> str:
     out: list[str] = []
     for word in words:
         if word in _STREET_WORDS:
-            out.append(_STREET_WORDS[word])
+            out.append(_STREET_WORDS[word].replace(" ", ""))
             continue
         out.append(_expand_suffix(word))
     return "".join(out)
