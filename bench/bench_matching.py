@@ -17,9 +17,9 @@ import sys
 import time
 from collections import Counter
 
-from finlink.sync.matching import CandidateIndex, MatchOutcome, MatchPipeline
+from finlink.sync.matching import CandidateIndex, MatchDecision, MatchOutcome, MatchPipeline
 from finlink.sync.names import name_key
-from finlink.testing.datasets import matching_dataset
+from finlink.testing.datasets import MatchingDataset, matching_dataset
 
 
 def _rss_mb() -> float:
@@ -80,28 +80,33 @@ def main(argv: list[str] | None = None) -> None:
     print(f"peak RSS:    {rss_peak:.0f} MB (after generating the data set: {rss_data:.0f} MB)")
 
     if args.show_errors:
-        crm = {r.id: r for r in data.crm}
-        remote = {r.remote_id: r.data for r in data.remote}
-        shown = 0
-        for crm_id, decision in decisions:
-            expected = truth.get(crm_id)
-            wrong_link = decision.outcome is MatchOutcome.LINK and decision.remote_id != expected
-            missed = expected is not None and not (
-                decision.outcome is MatchOutcome.LINK and decision.remote_id == expected
-            )
-            if not (wrong_link or missed) or shown >= args.show_errors:
-                continue
-            shown += 1
-            kinds = data.variants.get((crm_id, expected), ()) if expected else ()
-            label = "WRONG LINK" if wrong_link else "MISSED"
-            other = remote.get(expected or "") if missed else remote.get(decision.remote_id or "")
-            print(f"{label} {decision.outcome.value} {decision.rule} {decision.score}")
-            print(f"   crm:    {crm[crm_id].name} | {crm[crm_id].address}")
-            print(
-                f"   remote: {other.name if other else None} | {other.address if other else None}"
-            )
-            print(f"   kinds:  {[k.value for k in kinds]}")
-            print(f"   why:    {decision.explanation}")
+        _show_errors(data, decisions, args.show_errors)
+
+
+def _show_errors(
+    data: MatchingDataset, decisions: list[tuple[str, MatchDecision]], limit: int
+) -> None:
+    truth = dict(data.pairs)
+    crm = {r.id: r for r in data.crm}
+    remote = {r.remote_id: r.data for r in data.remote}
+    shown = 0
+    for crm_id, decision in decisions:
+        expected = truth.get(crm_id)
+        wrong_link = decision.outcome is MatchOutcome.LINK and decision.remote_id != expected
+        missed = expected is not None and not (
+            decision.outcome is MatchOutcome.LINK and decision.remote_id == expected
+        )
+        if not (wrong_link or missed) or shown >= limit:
+            continue
+        shown += 1
+        kinds = data.variants.get((crm_id, expected), ()) if expected else ()
+        label = "WRONG LINK" if wrong_link else "MISSED"
+        other = remote.get(expected or "") if missed else remote.get(decision.remote_id or "")
+        print(f"{label} {decision.outcome.value} {decision.rule} {decision.score}")
+        print(f"   crm:    {crm[crm_id].name} | {crm[crm_id].address}")
+        print(f"   remote: {other.name if other else None} | {other.address if other else None}")
+        print(f"   kinds:  {[k.value for k in kinds]}")
+        print(f"   why:    {decision.explanation}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from finlink import Relation
 from finlink.backends.records import RemoteRecord
 from finlink.sync.matching import (
+    BlockingField,
     CandidateIndex,
     MatchOutcome,
     MatchPipeline,
@@ -52,7 +53,15 @@ def test_a_relation_links_to_an_exact_copy_of_itself(seed: int) -> None:
 def shares_no_block(subject: Relation, other: Relation) -> bool:
     index = CandidateIndex.from_relations([other])
     keys = relation_keys(subject, crm_key=subject.id)
-    fields = ("crm_key", "kvk", "vat", "iban", "domain", "name_address", "postcode")
+    fields: tuple[BlockingField, ...] = (
+        "crm_key",
+        "kvk",
+        "vat",
+        "iban",
+        "domain",
+        "name_address",
+        "postcode",
+    )
     return not any(index.find(f, keys) for f in fields) and not index.name_block(keys)
 
 
