@@ -52,15 +52,21 @@ def main(argv: list[str] | None = None) -> None:
     built = time.perf_counter() - started
     pipeline = MatchPipeline()
     started = time.perf_counter()
-    decisions = [(relation.id, pipeline.match(relation, index)) for relation in data.crm]
+    # Keep what the metrics need, as a host streaming decisions into its queue would; the
+    # full decisions (with evidence) are kept only for the misses printed on request.
+    decisions: list[tuple[str, MatchOutcome, str | None]] = []
+    kept: list[tuple[str, MatchDecision]] = []
+    truth = dict(data.pairs)
+    for relation, decision in pipeline.match_all(data.crm, index):
+        decisions.append((relation.id, decision.outcome, decision.remote_id))
+        if args.show_errors and _is_error(decision, truth.get(relation.id)):
+            kept.append((relation.id, decision))
     matched = time.perf_counter() - started
     rss_peak = _rss_mb()
 
-    truth = dict(data.pairs)
-    links = [(crm_id, d.remote_id) for crm_id, d in decisions if d.outcome is MatchOutcome.LINK]
+    links = [(crm_id, remote_id) for crm_id, o, remote_id in decisions if o is MatchOutcome.LINK]
     correct = sum(1 for crm_id, remote_id in links if truth.get(crm_id) == remote_id)
-    outcomes = Counter(d.outcome for _, d in decisions)
-    rules = Counter(d.rule for _, d in decisions if d.outcome is MatchOutcome.LINK)
+    outcomes = Counter(outcome for _, outcome, _ in decisions)
     precision = correct / len(links) if links else 1.0
     recall = correct / len(truth) if truth else 1.0
 
@@ -76,11 +82,15 @@ def main(argv: list[str] | None = None) -> None:
         )
     )
     print(f"review share: {outcomes[MatchOutcome.REVIEW] / len(decisions):.2%}")
-    print("links by rule: " + ", ".join(f"{r} {n:,}" for r, n in rules.most_common()))
     print(f"peak RSS:    {rss_peak:.0f} MB (after generating the data set: {rss_data:.0f} MB)")
 
     if args.show_errors:
-        _show_errors(data, decisions, args.show_errors)
+        _show_errors(data, kept, args.show_errors)
+
+
+def _is_error(decision: MatchDecision, expected: str | None) -> bool:
+    linked = decision.remote_id if decision.outcome is MatchOutcome.LINK else None
+    return linked != expected
 
 
 def _show_errors(

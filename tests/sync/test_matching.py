@@ -378,3 +378,11 @@ def test_find_duplicates_in_an_administration_finds_records_sharing_a_crm_key() 
 
 def test_find_duplicates_of_distinct_relations_is_empty() -> None:
     assert find_duplicates([relation("a"), relation("b", name="Other", address=elsewhere())]) == ()
+
+
+def test_a_beheer_company_at_the_same_address_and_domain_is_not_linked() -> None:
+    crm = relation(name="Zeemeeuw Elektrotechniek BV", email="info@zeemeeuw.nl")
+    other = relation(name="Zeemeeuw Elektrotechniek Beheer B.V.", email="fin@zeemeeuw.nl")
+    decision = match(crm, remote("r1", other))
+    assert decision.outcome is MatchOutcome.REVIEW
+    assert "only one of them is a holding (beheer)" in decision.evidence

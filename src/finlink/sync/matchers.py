@@ -12,12 +12,13 @@ rule                    base   adjustments
                                address +3; -30 per conflicting KvK or VAT number
 ``iban``                92     as ``kvk``
 ``email_domain``        name   -5; same address +5, another address -10; other legal
-                               form -6; -30 per conflict; links or passes, never sends
-                               to review on its own
+                               form -6, only one a holding -15; -30 per conflict; links
+                               or passes, never sends to review on its own
 ``name_address``        95     other legal form -6; -30 per conflicting KvK or VAT number
 ``fuzzy_name``          name   same address +5, same postcode but another house number -5,
                                another address or one missing -15; shared domain +3;
-                               other legal form -6; -30 per conflicting KvK or VAT number
+                               other legal form -6, only one a holding -15; -30 per
+                               conflicting KvK or VAT number
 ======================  =====  ==========================================================
 
 "Name similarity" (:func:`name_similarity`) is computed on the normalised names, legal forms
@@ -61,6 +62,12 @@ _CONFLICT_PENALTY = 30
 # "Jansen B.V." and "Jansen V.O.F." at one address are often the old partnership and the new
 # company: two legal entities, so a person should look.
 _LEGAL_FORM_PENALTY = 6
+# Words that make a name a holding or management company: "Jansen Beheer B.V." is the
+# director's holding, a different debtor from the operating "Jansen B.V." at the same address.
+_HOLDING_WORDS = frozenset(
+    {"holding", "beheer", "beheermaatschappij", "participaties", "management", "invest"}
+)
+_HOLDING_PENALTY = 15
 
 
 def _mask_iban(iban: str) -> str:
@@ -79,6 +86,9 @@ class PairComparison:
             agree; False when both have an address and they differ; None when one is missing.
         same_postcode: Whether both have the same postcode (False also when one lacks it).
         other_legal_form: Both names carry a legal form and they differ (BV vs VOF).
+        entity_penalty: Points the name rules subtract because the names suggest two legal
+            entities: 6 for another legal form, 15 when only one is a holding ("Jansen
+            Beheer B.V." next to "Jansen B.V.").
         conflicts: Phrases naming conflicting strong identifiers (KvK, VAT).
         agreements: Phrases naming shared identifiers.
         phrases: The name and address phrases, for evidence.
@@ -88,6 +98,7 @@ class PairComparison:
     same_address: bool | None
     same_postcode: bool
     other_legal_form: bool
+    entity_penalty: int
     conflicts: tuple[str, ...]
     agreements: tuple[str, ...]
     phrases: tuple[str, ...]
@@ -167,12 +178,20 @@ def compare(
     other_form = bool(mine_form and their_form and mine_form != their_form)
     if other_form:
         phrases.append(f"different legal form ({mine_form} vs {their_form})")
+    holding = _HOLDING_WORDS.intersection(subject.name.tokens).symmetric_difference(
+        _HOLDING_WORDS.intersection(candidate.name.tokens)
+    )
+    penalty = _LEGAL_FORM_PENALTY * other_form
+    if holding:
+        penalty += _HOLDING_PENALTY
+        phrases.append(f"only one of them is a holding ({', '.join(sorted(holding))})")
     same_address, same_postcode = _compare_addresses(subject, candidate, phrases)
     return PairComparison(
         name_score=score,
         same_address=same_address,
         same_postcode=same_postcode,
         other_legal_form=other_form,
+        entity_penalty=penalty,
         conflicts=tuple(conflicts),
         agreements=tuple(agreements),
         phrases=tuple(phrases),
@@ -322,7 +341,7 @@ class NameAddressMatcher:
             return None
         for candidate in found:
             pair = compare(subject, candidate)
-            score = self.base - _LEGAL_FORM_PENALTY * pair.other_legal_form
+            score = self.base - pair.entity_penalty
             scored.append(_scored(candidate, score, pair, ()))
         return decide(self.name, scored, config, never_dismiss=True)
 
@@ -354,7 +373,7 @@ class EmailDomainMatcher:
             return None
         for candidate in found:
             pair = compare(subject, candidate)
-            score = pair.name_score - 5 - _LEGAL_FORM_PENALTY * pair.other_legal_form
+            score = pair.name_score - 5 - pair.entity_penalty
             if pair.same_address:
                 score += 5
             elif pair.same_address is False:
@@ -393,7 +412,7 @@ class FuzzyNameMatcher:
             if not name_score:
                 continue
             pair = compare(subject, candidate, name_score=name_score)
-            score = pair.name_score - _LEGAL_FORM_PENALTY * pair.other_legal_form
+            score = pair.name_score - pair.entity_penalty
             if pair.same_address:
                 score += 5
             elif pair.same_postcode:

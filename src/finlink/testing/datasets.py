@@ -19,16 +19,17 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 
 import attrs
 
 from finlink.backends.records import RemoteRecord
 from finlink.model.booking import Attachment, Booking, BookingLine, Project
 from finlink.model.enums import BookingKind, RelationRole, VatCategory
-from finlink.model.relation import Address, Contact, Relation
+from finlink.model.relation import Address, Contact, ExtraValue, Relation
 from finlink.sync.names import fold, name_key
 from finlink.testing import _numbers as num
 from finlink.testing import _vocabulary as voc
@@ -55,6 +56,8 @@ _TERMS = (14, 30, 30, 30, 30, 8, 60, None)
 _CUSTOMER = frozenset({RelationRole.CUSTOMER})
 _SUPPLIER = frozenset({RelationRole.SUPPLIER})
 _BOTH = frozenset({RelationRole.CUSTOMER, RelationRole.SUPPLIER})
+# One shared, read-only empty mapping instead of an empty dict per relation.
+_NO_EXTRA: Mapping[str, ExtraValue] = MappingProxyType({})
 
 
 def _rng(seed: int) -> random.Random:
@@ -218,6 +221,7 @@ def make_relation(rng: random.Random, relation_id: str, *, country: str | None =
         language="nl" if country == "NL" else rng.choice(("nl", "nl", "fr")),
         contacts=_contacts(rng, domain, relation_id),
         updated_at=_EPOCH - timedelta(minutes=rng.randrange(60 * 24 * 365)),
+        extra=_NO_EXTRA,
     )
 
 
