@@ -386,3 +386,18 @@ def test_a_beheer_company_at_the_same_address_and_domain_is_not_linked() -> None
     decision = match(crm, remote("r1", other))
     assert decision.outcome is MatchOutcome.REVIEW
     assert "only one of them is a holding (beheer)" in decision.evidence
+
+
+def test_belgian_enterprise_number_finds_the_same_number_as_vat() -> None:
+    brussels = Address(line1="Wetstraat 16", postcode="1000", city="Brussel", country="BE")
+    crm = relation(name="Dubois SRL", vat_number="BE 0403.170.701", address=brussels)
+    other = relation(name="Dubois SA", coc_number="0403.170.701", address=brussels)
+    decision = match(crm, remote("r1", other))
+    assert (decision.outcome, decision.rule) == (MatchOutcome.LINK, "kvk")
+    assert "same KvK 0403170701" in decision.evidence
+
+
+def test_index_reuses_the_names_it_already_normalised() -> None:
+    index = CandidateIndex.from_records([remote("r1", relation(coc_number=KVK))])
+    (indexed,) = list(index)
+    assert index.keys_for(relation(coc_number=KVK)).name is indexed.name

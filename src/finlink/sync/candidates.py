@@ -11,7 +11,7 @@ CRM relation is then compared only with the few remote relations that share a bl
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Literal
 
 import attrs
@@ -112,6 +112,7 @@ def relation_keys(
     record_id: str | None = None,
     crm_key: str | None = None,
     active: bool = True,
+    known_names: Mapping[str, NameKey] | None = None,
 ) -> RelationKeys:
     """Compute the match keys of ``relation``.
 
@@ -120,6 +121,9 @@ def relation_keys(
         record_id: The id to report in decisions; defaults to ``relation.id``.
         crm_key: The CRM key the record carries (for a CRM relation: its own id).
         active: Whether the record is active.
+        known_names: Names already normalised (an index's :attr:`CandidateIndex.known_names`);
+            most CRM relations carry a name the administration also has, so this saves
+            normalising it twice.
     """
     address = relation.address
     country = address.country.strip().upper() if address else ""
@@ -144,7 +148,7 @@ def relation_keys(
         vat=vat,
         iban=_compact(relation.iban),
         domains=tuple(sorted(d for d in domains if d)),
-        name=name_key(relation.name),
+        name=(known_names or {}).get(relation.name) or name_key(relation.name),
         address=(
             address_key(address.line1, address.postcode, address.city, address.country)
             if address
@@ -174,37 +178,51 @@ class CandidateIndex:
         # hold exactly one, and 100,000 one-element lists cost ~9 MB for nothing.
         self._exact: dict[str, dict[str, _Block]] = {name: {} for name in _EXACT_FIELDS}
         self._words: dict[str, _Block] = {}
+        self._names: dict[str, NameKey] = {}
         for key in keys:
             self.add(key)
+
+    @property
+    def known_names(self) -> Mapping[str, NameKey]:
+        """The normalised name of every indexed relation, by the name as written."""
+        return self._names
+
+    def keys_for(self, relation: Relation) -> RelationKeys:
+        """The keys of a CRM relation to match against this index (its id is its CRM key)."""
+        return relation_keys(relation, crm_key=relation.id, known_names=self._names)
 
     @classmethod
     def from_records(
         cls, records: Iterable[RemoteRecord[Relation]], *, max_block: int = 50
     ) -> CandidateIndex:
         """Index the remote relations of one administration, as a backend returns them."""
-        return cls(
-            (
+        index = cls((), max_block=max_block)
+        for record in records:
+            index.add(
                 relation_keys(
                     record.data,
                     record_id=record.remote_id,
                     crm_key=record.crm_key,
                     active=record.active,
+                    known_names=index._names,
                 )
-                for record in records
-            ),
-            max_block=max_block,
-        )
+            )
+        return index
 
     @classmethod
     def from_relations(
         cls, relations: Iterable[Relation], *, max_block: int = 50
     ) -> CandidateIndex:
         """Index plain relations (e.g. the CRM's own file, to look for duplicates in it)."""
-        return cls((relation_keys(r) for r in relations), max_block=max_block)
+        index = cls((), max_block=max_block)
+        for relation in relations:
+            index.add(relation_keys(relation, known_names=index._names))
+        return index
 
     def add(self, keys: RelationKeys) -> None:
         """File one more key set under all its blocking keys."""
         self._all.append(keys)
+        self._names.setdefault(keys.relation.name, keys.name)
         exact = self._exact
         address = keys.address
         for field, value in (

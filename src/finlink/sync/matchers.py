@@ -311,7 +311,8 @@ class IdentifierMatcher:
             score = self.base - _name_penalty(pair.name_score)
             if pair.same_address:
                 score += 3
-            lead = tuple(a for a in pair.agreements if a.startswith(_LEADS[self.field]))
+            prefix = _LEADS.get(self.field, "same")
+            lead = tuple(a for a in pair.agreements if a.startswith(prefix))
             scored.append(_scored(candidate, score, pair, lead))
         return decide(self.name, scored, config, never_dismiss=True)
 

@@ -274,7 +274,7 @@ def _expand_word(token: str) -> str:
     return _CONNECTIVES.get(token) or _WORD_ABBREVIATIONS.get(token) or token
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=4096)
 def name_key(name: str) -> NameKey:
     """Normalise a company name for matching (see the module docstring for the rules)."""
     tokens = [_expand_word(t) for t in _tokens(name)]
