@@ -401,3 +401,25 @@ def test_index_reuses_the_names_it_already_normalised() -> None:
     index = CandidateIndex.from_records([remote("r1", relation(coc_number=KVK))])
     (indexed,) = list(index)
     assert index.keys_for(relation(coc_number=KVK)).name is indexed.name
+
+
+def test_a_missing_postcode_is_bridged_by_street_house_number_and_city() -> None:
+    crm = relation(name="Bakkerij de Vries")
+    other = relation(
+        name="Bakkerij de Vriess",
+        address=Address(line1="Hoofdstr. 12-A", city="Utrecht", country="NL"),
+    )
+    decision = match(crm, remote("r1", other))
+    assert (decision.outcome, decision.rule) == (MatchOutcome.LINK, "fuzzy_name")
+    assert "same street and house number 12A in the same city" in decision.evidence
+
+
+def test_a_street_without_city_does_not_count_as_the_same_address() -> None:
+    crm = relation(
+        name="Bakkerij de Vries", address=Address(line1="Hoofdstraat 1", city="", country="NL")
+    )
+    other = relation(
+        name="Bakkerij de Vries", address=Address(line1="Hoofdstraat 1", city="", country="NL")
+    )
+    decision = match(crm, remote("r1", other))
+    assert decision.outcome is MatchOutcome.REVIEW

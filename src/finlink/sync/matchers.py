@@ -216,6 +216,7 @@ def _compare_addresses(
         elif (
             same_house
             and mine_addr.street
+            and mine_addr.city
             and mine_addr.street == their_addr.street
             and mine_addr.city == their_addr.city
         ):

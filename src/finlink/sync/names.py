@@ -11,7 +11,7 @@ The rules, in the order they apply to a company name:
 3. dotted abbreviations collapse (``B.V.`` → ``bv``, ``v.o.f.`` → ``vof``), other punctuation
    becomes a space, and runs of single letters join (``B V`` → ``bv``);
 4. a few customary abbreviations expand (``v`` → ``van``, ``zn`` → ``zonen``,
-   ``gebr`` → ``gebroeders``);
+   ``gebr`` → ``gebroeders``); ``St.`` is left alone (Sint or Stichting: it depends);
 5. legal forms at either end are split off (forgiving one typo in the long words:
    ``Verenigng`` is still a Vereniging) (Dutch: BV, NV, VOF, CV, Stichting, Vereniging,
    Coöperatie, U.A., W.A., B.A., Eenmanszaak, "in oprichting"; Belgian: BV, NV, VZW, BVBA,
@@ -152,7 +152,6 @@ _WORD_ABBREVIATIONS = {
     "zn": "zonen",
     "gebr": "gebroeders",
     "fa": "firma",
-    "st": "sint",
     "int": "internationaal",
     "intl": "internationaal",
 }
