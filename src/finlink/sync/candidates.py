@@ -50,6 +50,8 @@ _NOT_ALNUM = re.compile(r"[\W_]+")
 def _compact(value: str | None) -> str | None:
     if not value:
         return None
+    if value.isalnum():
+        return value.upper()
     return _NOT_ALNUM.sub("", value).upper() or None
 
 
@@ -136,10 +138,9 @@ def relation_keys(
         kvk = "0" + kvk if len(kvk) == 9 else kvk
     elif kvk is None and vat is not None and vat.startswith("BE"):
         kvk = vat[2:]
-    domains = {email_domain(relation.email), _website_domain(relation.website)}
-    for contact in relation.contacts:
-        domains.add(email_domain(contact.email))
-    domains.discard(None)
+    found = [email_domain(relation.email), _website_domain(relation.website)]
+    found.extend(email_domain(contact.email) for contact in relation.contacts if contact.email)
+    domains = {d for d in found if d}
     return RelationKeys(
         record_id=record_id if record_id is not None else relation.id,
         relation=relation,
@@ -147,7 +148,7 @@ def relation_keys(
         kvk=kvk,
         vat=vat,
         iban=_compact(relation.iban),
-        domains=tuple(sorted(d for d in domains if d)),
+        domains=tuple(sorted(domains)) if domains else (),
         name=(known_names or {}).get(relation.name) or name_key(relation.name),
         address=(
             address_key(address.line1, address.postcode, address.city, address.country)

@@ -268,16 +268,16 @@ def _legal_form_of(token: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=65536)
-def _expand_word(token: str) -> str:
-    return _CONNECTIVES.get(token) or _WORD_ABBREVIATIONS.get(token) or token
+_EXPANSIONS = {**_WORD_ABBREVIATIONS, **_CONNECTIVES}
 
 
 @lru_cache(maxsize=4096)
 def name_key(name: str) -> NameKey:
     """Normalise a company name for matching (see the module docstring for the rules)."""
-    tokens = [_expand_word(t) for t in _tokens(name)]
-    tokens = " ".join(tokens).split()  # an expansion may be two words ("vd" → "van der")
+    expansions = _EXPANSIONS
+    tokens = [expansions.get(t, t) for t in _tokens(name)]
+    if "van der" in tokens:  # the one expansion of two words ("vd")
+        tokens = " ".join(tokens).split()
     legal_form: str | None = None
     # Strip legal forms from both ends, but never the last remaining word: a relation
     # called just "Stichting" keeps its name.
@@ -348,7 +348,9 @@ def _split_line(line: str) -> tuple[str, str | None, str]:
     match = _LINE.match(text)
     if match is None:
         return _street(text), None, ""
-    addition = _NON_WORD.sub("", match.group("addition") or "")
+    addition = match.group("addition") or ""
+    if not addition.isalnum():
+        addition = _NON_WORD.sub("", addition)
     number = match.group("number").lstrip("0") or "0"
     return _street(match.group("street") or ""), number, addition
 
