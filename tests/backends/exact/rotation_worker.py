@@ -26,7 +26,7 @@ from finlink.clock import SimulatedClock
 from finlink.http import FileTokenStore
 
 
-def main(store: str, url: str, now: str, barrier: str, name: str, deadline: float) -> None:
+def main(store: str, url: str, now: str, barrier: str, *, name: str, deadline: float) -> None:
     oauth = ExactOAuth(
         client_id=os.environ["EXACT_CLIENT_ID"],
         client_secret=os.environ["EXACT_CLIENT_SECRET"],
@@ -46,14 +46,15 @@ def main(store: str, url: str, now: str, barrier: str, name: str, deadline: floa
             if time.time() > deadline:
                 raise SystemExit("the other worker never became ready")
             time.sleep(0.002)
+        result: dict[str, object] = {"ok": True}
         try:
             backend.find_project("1")
-            result = {"ok": True, "refreshed": backend.auth.refreshes}
         except FinlinkError as exc:
-            result = {"ok": False, "refreshed": backend.auth.refreshes, "error": str(exc)}
+            result = {"ok": False, "error": str(exc)}
+        result["refreshed"] = backend.auth.refreshes
     print(json.dumps(result))
 
 
 if __name__ == "__main__":
     store_path, base_url, moment, barrier_path, worker, until = sys.argv[1:7]
-    main(store_path, base_url, moment, barrier_path, worker, float(until))
+    main(store_path, base_url, moment, barrier_path, name=worker, deadline=float(until))

@@ -48,7 +48,9 @@ class RecordingTransport(httpx.BaseTransport):
 
     def api_calls(self) -> list[Call]:
         """Calls to the REST API of a division (not the token endpoint, not ``current/Me``)."""
-        return [c for c in self.calls if c.path.startswith("/api/v1/") and "/current/" not in c.path]
+        return [
+            c for c in self.calls if c.path.startswith("/api/v1/") and "/current/" not in c.path
+        ]
 
     def clear(self) -> None:
         """Forget the calls so far."""

@@ -35,7 +35,11 @@ def test_authorization_url_asks_for_consent_on_the_country_host() -> None:
         host="be",
     )
     url = urlsplit(oauth.authorization_url(state="xyz"))
-    assert (url.scheme, url.netloc, url.path) == ("https", "start.exactonline.be", "/api/oauth2/auth")
+    assert (url.scheme, url.netloc, url.path) == (
+        "https",
+        "start.exactonline.be",
+        "/api/oauth2/auth",
+    )
     query = parse_qs(url.query)
     assert query["client_id"] == ["my-client"]
     assert query["redirect_uri"] == ["https://crm.example.be/exact/callback"]
@@ -144,7 +148,9 @@ def test_a_401_near_expiry_refreshes_once_and_retries() -> None:
     clock.advance(590)  # Exact may call a token this old expired (§6 quirk 5)
     refused = httpx.Response(
         401,
-        request=httpx.Request("GET", "https://start.exactonline.nl/", headers={"Authorization": sent}),
+        request=httpx.Request(
+            "GET", "https://start.exactonline.nl/", headers={"Authorization": sent}
+        ),
     )
     assert backend.auth.on_unauthorized(refused) is True
     assert backend.auth.refreshes == 1
@@ -234,7 +240,7 @@ def test_rotation_under_two_concurrent_os_processes_sharing_a_file_store(tmp_pat
         deadline = time.time() + 30
         args = [str(store_path), server.url, clock.now().isoformat(), str(tmp_path / "ready")]
         workers = [
-            subprocess.Popen(  # noqa: S603 - our own worker script
+            subprocess.Popen(
                 [sys.executable, str(WORKER), *args, name, str(deadline)],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

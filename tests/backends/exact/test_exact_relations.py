@@ -19,7 +19,9 @@ def relation(n: int = 1, **changes: object) -> Relation:
         id=f"crm-{n}",
         name=f"Bakkerij {n} B.V.",
         roles=frozenset({RelationRole.CUSTOMER}),
-        visiting_address=Address(line1="Hoofdstraat 1", postcode="3511AB", city="Utrecht", country="nl"),
+        visiting_address=Address(
+            line1="Hoofdstraat 1", postcode="3511AB", city="Utrecht", country="nl"
+        ),
         email=f"info{n}@example.nl",
         phone="030 123 4567",
         vat_number="nl004495445b01",
@@ -192,7 +194,9 @@ def test_incremental_read_sees_the_accountants_change_and_deletions() -> None:
     first = backend.read_relations()
     sandbox.change(DIVISION, "crm/Accounts", kept.remote_id, City="Wageningen")
     http = sandbox.client(token=backend.auth.tokens().access_token.reveal())
-    assert http.delete(f"/api/v1/{DIVISION}/crm/Accounts(guid'{gone.remote_id}')").status_code == 204
+    assert (
+        http.delete(f"/api/v1/{DIVISION}/crm/Accounts(guid'{gone.remote_id}')").status_code == 204
+    )
     soon = backend.read_relations(first.cursor)
     assert [r.remote_id for r in soon.records] == [kept.remote_id]
     assert soon.records[0].data.address is not None
@@ -225,7 +229,9 @@ def test_contacts_are_listed_trimmed_and_updated() -> None:
     contact = Contact(id="c1", first_name="Jan", last_name="Jansen", email="jan@example.nl")
     created = backend.create_contact(made.remote_id, contact, reference="c1")
     assert created.crm_key == "c1"
-    backend.update_contact(made.remote_id, created.remote_id, attrs.evolve(contact, job_title="Inkoper"))
+    backend.update_contact(
+        made.remote_id, created.remote_id, attrs.evolve(contact, job_title="Inkoper")
+    )
     listed = backend.list_contacts(made.remote_id)
     assert [(c.data.last_name, c.data.job_title, c.data.is_primary) for c in listed] == [
         ("Jansen", "Inkoper", True)
