@@ -236,3 +236,19 @@ def test_contacts_are_listed_trimmed_and_updated() -> None:
     assert [(c.data.last_name, c.data.job_title, c.data.is_primary) for c in listed] == [
         ("Jansen", "Inkoper", True)
     ]
+
+
+def test_a_full_read_that_waited_for_the_limit_is_still_followed_by_one_call_reads() -> None:
+    sandbox, clock = new_sandbox()
+    backend, recorder = recorded_backend(sandbox)
+    backend.create_relation(relation(), reference="crm-1")
+    other = sandbox.client(token=backend.auth.tokens().access_token.reveal())
+    for _ in range(58):  # the minute's budget is (nearly) spent by someone else
+        other.get(f"/api/v1/{DIVISION}/financial/Journals")
+    before = clock.now()
+    full = backend.read_relations()
+    assert (clock.now() - before).total_seconds() > 0, "the full read waited for the limit"
+    recorder.clear()
+    clock.advance(120)
+    backend.read_relations(full.cursor)
+    assert len(recorder.api_calls()) == 1

@@ -187,7 +187,6 @@ class Relations:
     def read(self, cursor: str | None) -> ChangeSet[Relation]:
         """Every account (no cursor) or those changed and deleted since ``cursor``."""
         since = RelationCursor.parse(cursor)
-        now = self.clock.now().timestamp()
         start = since.accounts if since is not None else 1  # "start with > 1" (§0 fact 8)
         rows = list(
             self.conn.rows(
@@ -199,15 +198,17 @@ class Relations:
         banks = self._banks_of([str(row["ID"]) for row in rows], everything=since is None)
         records = tuple(self.record(row, banks.get(str(row["ID"]), ())) for row in rows)
         deleted: tuple[str, ...] = ()
-        if since is None:
-            # Position the deletion cursor without reporting: a full read lists what exists.
-            _, deleted_ts = self._deleted_since(1)
-            next_cursor = RelationCursor(latest, deleted_ts, now)
-        elif now - since.checked >= self.deleted_interval.total_seconds():
-            deleted, deleted_ts = self._deleted_since(since.deleted)
-            next_cursor = RelationCursor(latest, deleted_ts, now)
-        else:
+        # Time is taken after the reads: the limiter may have waited for the next minute.
+        due = since is None or (
+            self.clock.now().timestamp() - since.checked >= self.deleted_interval.total_seconds()
+        )
+        if since is not None and not due:
             next_cursor = RelationCursor(latest, since.deleted, since.checked)
+        else:
+            # A full read only positions the deletion cursor: it lists what exists.
+            found, deleted_ts = self._deleted_since(since.deleted if since is not None else 1)
+            deleted = found if since is not None else ()
+            next_cursor = RelationCursor(latest, deleted_ts, self.clock.now().timestamp())
         return ChangeSet(
             records=records, deleted=deleted, cursor=str(next_cursor), full=since is None
         )
