@@ -144,11 +144,11 @@ def bulk_run(size: int) -> None:
     calls = sandbox.call_count(DIVISION)
     minute_floor = (math.ceil(calls / 60) - 1) * 60
     days = math.ceil(calls / 5000) - 1
+    refused = counting.statuses.get(429, 0)
+    print(f"{size} relations created: {calls} calls, {refused} answered 429 (target 0)")
     print(
-        f"{size} relations created: {calls} calls, {counting.statuses.get(429, 0)} answered 429 (target 0)"
-    )
-    print(
-        f"  simulated time {simulated / 60:,.1f} min; floor at 60 calls a minute {minute_floor / 60:,.1f} min"
+        f"  simulated time {simulated / 60:,.1f} min; "
+        f"floor at 60 calls a minute {minute_floor / 60:,.1f} min"
     )
     if days:
         print(
