@@ -15,9 +15,11 @@ import pytest
 
 from finlink import AuthenticationError, ConfigurationError
 from finlink.backends.exact import EARLIEST_REFRESH, ExactBackend, ExactOAuth, exact_host
+from finlink.clock import SimulatedClock
 from finlink.http import FileTokenStore, MemoryTokenStore
 from tests.backends.exact.support import (
     DIVISION,
+    RecordingTransport,
     connected_backend,
     new_sandbox,
     oauth_for,
@@ -258,3 +260,23 @@ def test_rotation_under_two_concurrent_os_processes_sharing_a_file_store(tmp_pat
             "exactly one process refreshes; the other re-reads the stored tokens"
         )
         assert backend.find_project("1") is None  # and the parent picks up the rotated pair
+
+
+def test_a_too_early_refusal_is_not_repeated_on_every_call() -> None:
+    sandbox, _ = new_sandbox()
+    own_clock = SimulatedClock()  # runs ahead of Exact's: Exact still calls the token young
+    recorder = RecordingTransport(sandbox.transport())
+    backend = ExactBackend(
+        oauth=oauth_for(sandbox),
+        division=DIVISION,
+        token_store=MemoryTokenStore(),
+        transport=recorder,
+        clock=own_clock,
+    )
+    backend.connect(sandbox.authorize())
+    own_clock.advance(575)
+    for _ in range(3):
+        assert backend.find_project("1") is None  # the stored token is still good at Exact
+    refreshes = [c for c in recorder.calls if c.path == "/api/oauth2/token"]
+    assert len(refreshes) == 2, "the code exchange and one refused refresh, not one per call"
+    assert backend.auth.refreshes == 0

@@ -252,3 +252,16 @@ def test_a_full_read_that_waited_for_the_limit_is_still_followed_by_one_call_rea
     clock.advance(120)
     backend.read_relations(full.cursor)
     assert len(recorder.api_calls()) == 1
+
+
+def test_a_lost_bank_account_answer_does_not_fail_the_created_account() -> None:
+    sandbox, _ = new_sandbox()
+    backend, _ = recorded_backend(sandbox)
+    sandbox.faults.drop_response(method="POST", path="crm/BankAccounts")
+    made = backend.create_relation(relation(), reference="crm-1")
+    assert made.data.iban is None, "the record says what is known to be in Exact"
+    # The next sync sends the IBAN as an update; the bank account that did land is reused.
+    again = backend.update_relation(made.remote_id, relation(), fields=frozenset({"iban"}))
+    assert again.data.iban == "NL91ABNA0417164300"
+    assert len(sandbox.records(DIVISION, "crm/BankAccounts")) == 1
+    assert len(sandbox.records(DIVISION, "crm/Accounts")) == 1

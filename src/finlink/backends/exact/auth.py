@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Generator, Mapping
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote, urlencode
 
@@ -61,6 +61,8 @@ COUNTRY_HOSTS: Mapping[str, str] = {
 #: The earliest moment after issue that Exact accepts a refresh (§1.3: "≥ 570 s").
 EARLIEST_REFRESH = timedelta(seconds=570)
 
+#: After a TooEarlyToRefreshTokens refusal, how long no refresh is tried again.
+_TOO_EARLY_PAUSE = timedelta(seconds=30)
 _TOKEN_PATH = "/api/oauth2/token"  # noqa: S105 - a URL path, not a credential
 _AUTH_PATH = "/api/oauth2/auth"
 _RECONSENT = (
@@ -242,6 +244,7 @@ class ExactAuth(httpx.Auth):
         self.clock = clock
         self._tokens: TokenSet | None = None
         self._lock = threading.Lock()
+        self._blocked_until = datetime.min.replace(tzinfo=UTC)
         #: Refreshes this instance made (for tests and benchmarks).
         self.refreshes = 0
 
@@ -295,28 +298,31 @@ class ExactAuth(httpx.Auth):
         with self.store.lock(self.key):
             stored = self._load()  # re-read: another process may have refreshed (§1.4)
             now = self.clock.now()
-            newer = used is None or stored.issued_at > used.issued_at
             if (
                 sent is not None
                 and stored.authorization() != sent
                 and not stored.expires_within(now)
             ):
                 return stored  # someone else already refreshed: use theirs
-            if stored.age(now) < EARLIEST_REFRESH:
+            if used is not None and stored.issued_at > used.issued_at:
+                return stored  # a newer pair than ours is stored: use it
+            if stored.age(now) < EARLIEST_REFRESH or now < self._blocked_until:
                 return stored  # too early to refresh (§1.3); use what is stored
             try:
                 fresh = self.oauth.refresh(stored, http=self.http, clock=self.clock)
             except AuthenticationError as exc:
-                if exc.vendor_code == "TooEarlyToRefreshTokens":
-                    return self._load()
-                raise
+                if exc.vendor_code != "TooEarlyToRefreshTokens":
+                    raise
+                # Exact counts from its own issue time: hold off rather than spend the token
+                # endpoint's 200 calls a day (§1.3) on refusals.
+                self._blocked_until = now + _TOO_EARLY_PAUSE
+                return self._load()
             self.store.save(self.key, fresh)  # persist before use: the old token is dead now
             self.refreshes += 1
             logger.debug(
-                "refreshed Exact Online tokens under %r (previous ones %.0f s old%s)",
+                "refreshed Exact Online tokens under %r (the previous ones were %.0f s old)",
                 self.key,
                 stored.age(now).total_seconds(),
-                "" if newer else ", loaded from the store",
             )
             return fresh
 

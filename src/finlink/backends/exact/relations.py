@@ -15,11 +15,12 @@ Reads follow the reference (``exact-online.md``):
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from finlink._errors import NotFoundError
+from finlink._errors import BackendError, NotFoundError
 from finlink.backends.exact.connection import ExactConnection
 from finlink.backends.exact.mapping import (
     account_body,
@@ -40,6 +41,8 @@ from finlink.model.normalize import normalize_contact, normalize_relation
 from finlink.model.relation import Contact, Relation
 
 __all__ = ["RelationCursor", "Relations"]
+
+logger = logging.getLogger("finlink.backends.exact")
 
 ACCOUNTS = "crm/Accounts"
 CONTACTS = "crm/Contacts"
@@ -265,13 +268,25 @@ class Relations:
         banks = []
         if relation.iban:
             account_id = str(row["ID"])
-            banks.append(
-                self.conn.post(
-                    BANK_ACCOUNTS,
-                    bank_body(account_id, relation.iban, relation.bic),
-                    reference=reference,
+            try:
+                banks.append(
+                    self.conn.post(
+                        BANK_ACCOUNTS,
+                        bank_body(account_id, relation.iban, relation.bic),
+                        reference=reference,
+                    )
                 )
-            )
+            except BackendError as exc:
+                # The account exists now: raising would make the engine create it again.
+                # The record says what Exact holds (no IBAN), so the next sync sends the
+                # IBAN as an update, which finds a bank account that did land.
+                logger.warning(
+                    "account %s was created without its bank account (%s: %s); "
+                    "the next update of the relation sends it again",
+                    account_id,
+                    type(exc).__name__,
+                    exc.vendor_code or exc.status_code,
+                )
         return self.record(row, banks)
 
     def update(
