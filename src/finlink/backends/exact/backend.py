@@ -92,6 +92,15 @@ class ExactBackend:
         daily_limit: Calls a day (5,000; 30,000 with a Premium licence, §3).
         settings: Journals, VAT overrides, document types.
         name: The display name (default ``Exact Online division {division}``).
+
+    Raises (every method): :class:`~finlink.ValidationError` for data Exact would refuse,
+    checked before sending (field lengths, a non-numeric code, an unknown ledger code, a file
+    over 10 MB); :class:`~finlink.AuthenticationError` when the user must consent again;
+    :class:`~finlink.PermissionDeniedError` for a division not consented to;
+    :class:`~finlink.OutcomeUnknownError` when a POST's answer got lost;
+    :class:`~finlink.RemoteValidationError` for Exact's refusals (including its HTTP 500
+    business-rule errors); :class:`~finlink.RateLimitError`, :class:`~finlink.ServerError`
+    and :class:`~finlink.TransportError` when retries ran out.
     """
 
     def __init__(
