@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from finlink import AuthenticationError, ConfigurationError
+from finlink import AuthenticationError, ConfigurationError, PermissionDeniedError
 from finlink.backends.exact import EARLIEST_REFRESH, ExactBackend, ExactOAuth, exact_host
 from finlink.clock import SimulatedClock
 from finlink.http import FileTokenStore, MemoryTokenStore
@@ -280,3 +280,18 @@ def test_a_too_early_refusal_is_not_repeated_on_every_call() -> None:
     refreshes = [c for c in recorder.calls if c.path == "/api/oauth2/token"]
     assert len(refreshes) == 2, "the code exchange and one refused refresh, not one per call"
     assert backend.auth.refreshes == 0
+
+
+def test_a_division_outside_the_consent_is_permission_denied() -> None:
+    sandbox, clock = new_sandbox()
+    store = MemoryTokenStore()
+    backend = ExactBackend(
+        oauth=oauth_for(sandbox),
+        division=1234568,
+        token_store=store,
+        transport=sandbox.transport(),
+        clock=clock,
+    )
+    backend.connect(sandbox.authorize(divisions=[DIVISION]))  # the user ticked one division
+    with pytest.raises(PermissionDeniedError):
+        backend.find_project("1")
