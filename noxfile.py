@@ -77,7 +77,7 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Run every script in bench/ and print its figures."""
+    """Run every script in bench/ and print its figures (``nox -s bench -- --quick``)."""
     session.install("-e", EXTRAS)
     for script in sorted((HERE / "bench").glob("bench_*.py")):
         session.log(f"== {script.name}")
