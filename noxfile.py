@@ -79,6 +79,12 @@ def docs(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Run every script in bench/ and print its figures (``nox -s bench -- --quick``)."""
     session.install("-e", EXTRAS)
+    # `nox -s bench -- bench_sync.py --plan 20000` runs one script with its own options;
+    # without arguments every script runs with its defaults.
+    if session.posargs:
+        script, *options = session.posargs
+        session.run("python", str(HERE / "bench" / script), *options)
+        return
     for script in sorted((HERE / "bench").glob("bench_*.py")):
         session.log(f"== {script.name}")
-        session.run("python", str(script), *session.posargs)
+        session.run("python", str(script))

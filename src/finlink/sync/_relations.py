@@ -14,10 +14,11 @@ from finlink.backends.records import RemoteRecord
 from finlink.model.enums import RelationRole
 from finlink.model.relation import Contact, Relation
 from finlink.sync._match import match_relation, remember_created
-from finlink.sync._run import AdministrationRun, Run
+from finlink.sync._run import AdministrationRun, Run, latest_review
 from finlink.sync.payloads import contact_payload, payload_hash, relation_payload
 from finlink.sync.planner import FieldMerge, Snapshot, merge_fields
 from finlink.sync.report import InboundChange, Operation, OperationKind, Outcome, OutcomeStatus
+from finlink.sync.store import ReviewResolution
 
 __all__ = [
     "CONTACT",
@@ -319,6 +320,9 @@ class _HalfSync:
                 )
             if not self.run.dry_run:
                 self.run.store.clear_intent(self.name, self.entity, self.relation.id)
+        decided = self.reviewed()
+        if decided is not None:
+            return decided
         result = match_relation(
             self.run,
             self.name,
@@ -336,6 +340,32 @@ class _HalfSync:
                 list(result.candidates),
             )
         return self.create(result.match)
+
+    def reviewed(self) -> Outcome | None:
+        """Act on a person's review decision, or keep waiting for one; None to match anew.
+
+        While an item is open and the CRM record is as it was when the item was raised, the
+        record waits (no matching, no calls). A resolution is carried out once: ``link`` links
+        to the chosen record, ``create`` creates without matching, ``dismiss`` leaves the record
+        alone until it changes in the CRM.
+        """
+        review = latest_review(self.run, self.name, self.entity, self.relation.id)
+        if review is None:
+            return None
+        same = dict(review.payload) == self.crm_now
+        if review.is_open and same:
+            op = self.op(OperationKind.REVIEW, notes=(f"waiting for review: {review.reason}",))
+            return self.done(op, OutcomeStatus.REVIEW)
+        by_person = "decided by a person in the review queue"
+        if review.resolution is ReviewResolution.LINK and review.remote_id:
+            record = self.adm.backend.get_relation(review.remote_id)
+            return self.link_to(record, {"rule": "review", "score": 100, "evidence": by_person})
+        if review.resolution is ReviewResolution.CREATE:
+            return self.create({"rule": "review", "score": 0, "evidence": by_person})
+        if review.resolution is ReviewResolution.DISMISS and same:
+            op = self.op(OperationKind.SKIP, notes=("dismissed in the review queue",))
+            return self.done(op, OutcomeStatus.SKIPPED)
+        return None
 
     def link_to(self, record: RemoteRecord[Relation], match: dict[str, Any] | None) -> Outcome:
         """Link to an existing remote relation, then bring it in line under the policy.
