@@ -82,8 +82,8 @@ def bench(session: nox.Session) -> None:
     # `nox -s bench -- bench_sync.py --plan 20000` runs one script with its own options;
     # without arguments every script runs with its defaults.
     if session.posargs:
-        script, *options = session.posargs
-        session.run("python", str(HERE / "bench" / script), *options)
+        name, *options = session.posargs
+        session.run("python", str(HERE / "bench" / name), *options)
         return
     for script in sorted((HERE / "bench").glob("bench_*.py")):
         session.log(f"== {script.name}")
