@@ -6,6 +6,7 @@ from typing import Any
 
 from finlink._errors import FinlinkError, OutcomeUnknownError, Problem, ValidationError
 from finlink.backends.capabilities import Feature
+from finlink.backends.records import RemoteRecord
 from finlink.model.booking import Booking, Project
 from finlink.model.validation import check
 from finlink.sync._relations import RELATION, SUPPLIER_HALF, halves, sync_relation
@@ -60,19 +61,26 @@ def sync_project(run: Run, name: str, project: Project) -> Outcome:
             record = adm.backend.update_project(link.remote_id, project)
             if not project.active:
                 adm.backend.deactivate_project(link.remote_id)
-            run.store.record_outcome(
-                name,
-                PROJECT,
-                project.id,
-                remote_id=record.remote_id,
-                snapshot=payload,
-            )
-            return run.add(
-                Outcome(operation=op, status=OutcomeStatus.DONE, remote_id=record.remote_id)
-            )
+            return _project_done(run, name, project, record, payload=payload, op=op)
         return _new_project(run, name, adm, project, payload)
     except FinlinkError as error:
         return run.fail(_op(name, PROJECT, project.id, OperationKind.CREATE), error)
+
+
+def _project_done(
+    run: Run,
+    name: str,
+    project: Project,
+    record: RemoteRecord[Project],
+    *,
+    payload: dict[str, Any],
+    op: Operation,
+) -> Outcome:
+    """Record a project's link and snapshot, and report it done."""
+    run.store.record_outcome(
+        name, PROJECT, project.id, remote_id=record.remote_id, snapshot=payload
+    )
+    return run.add(Outcome(operation=op, status=OutcomeStatus.DONE, remote_id=record.remote_id))
 
 
 def _new_project(
@@ -99,14 +107,7 @@ def _new_project(
         record = existing
         if existing.data.description != project.description or existing.active != project.active:
             record = adm.backend.update_project(existing.remote_id, project)
-        run.store.record_outcome(
-            name,
-            PROJECT,
-            project.id,
-            remote_id=record.remote_id,
-            snapshot=payload,
-        )
-        return run.add(Outcome(operation=op, status=OutcomeStatus.DONE, remote_id=record.remote_id))
+        return _project_done(run, name, project, record, payload=payload, op=op)
     op = _op(name, PROJECT, project.id, OperationKind.CREATE)
     if run.dry_run:
         return run.add(Outcome(operation=op, status=OutcomeStatus.SKIPPED))
@@ -125,14 +126,7 @@ def _new_project(
         if found is None:
             return run.fail(op, unknown)
         record = found
-    run.store.record_outcome(
-        name,
-        PROJECT,
-        project.id,
-        remote_id=record.remote_id,
-        snapshot=payload,
-    )
-    return run.add(Outcome(operation=op, status=OutcomeStatus.DONE, remote_id=record.remote_id))
+    return _project_done(run, name, project, record, payload=payload, op=op)
 
 
 # -- bookings -------------------------------------------------------------------------------

@@ -202,6 +202,21 @@ class BackendContract:
         record = backend.create_relation(relation, reference=relation.id)
         return relation, record
 
+    def book(
+        self,
+        backend: Backend,
+        booking: Booking,
+        relation: RemoteRecord[Relation],
+        project_numbers: dict[str, str] | None = None,
+    ) -> RemoteRecord[Booking]:
+        """Create ``booking`` for ``relation`` with its invoice number as reference."""
+        return backend.create_booking(
+            booking,
+            relation_remote_id=relation.remote_id,
+            project_numbers=project_numbers or {},
+            reference=booking.invoice_number,
+        )
+
     # -- identity and capabilities ---------------------------------------------------------
 
     def test_backend_satisfies_the_protocol(self, backend: Backend) -> None:
@@ -390,12 +405,7 @@ class BackendContract:
         self.require(backend, Feature.RELATIONS, Feature.BOOKINGS)
         relation, record = self.create_relation(backend)
         booking = self.sample_booking(backend, self.unique(), relation.id)
-        made = backend.create_booking(
-            booking,
-            relation_remote_id=record.remote_id,
-            project_numbers={},
-            reference=booking.invoice_number,
-        )
+        made = self.book(backend, booking, record)
         found = backend.find_booking(BookingKind.SALES_INVOICE, booking.invoice_number)
         assert found is not None, "find_booking did not find the created booking"
         assert found.remote_id == made.remote_id
@@ -407,12 +417,7 @@ class BackendContract:
         relation, record = self.create_relation(backend, frozenset({RelationRole.SUPPLIER}))
         booking = self.sample_booking(backend, self.unique(), relation.id)
         with pytest.raises(BackendError):
-            backend.create_booking(
-                booking,
-                relation_remote_id=record.remote_id,
-                project_numbers={},
-                reference=booking.invoice_number,
-            )
+            self.book(backend, booking, record)
         assert backend.find_booking(booking.kind, booking.invoice_number) is None, (
             "a refused booking must not be stored"
         )
@@ -422,12 +427,7 @@ class BackendContract:
         self.require(backend, Feature.RELATIONS, Feature.BOOKINGS, Feature.ATTACHMENTS)
         relation, record = self.create_relation(backend)
         booking = self.sample_booking(backend, self.unique(), relation.id)
-        made = backend.create_booking(
-            booking,
-            relation_remote_id=record.remote_id,
-            project_numbers={},
-            reference=booking.invoice_number,
-        )
+        made = self.book(backend, booking, record)
         pdf = Attachment(file_name=f"{booking.invoice_number}.pdf", content=b"%PDF-1.4\n%%EOF\n")
         document_id = backend.attach_document(made.remote_id, pdf)
         assert document_id, "attach_document must return the document's id"
@@ -437,12 +437,7 @@ class BackendContract:
         self.require(backend, Feature.RELATIONS, Feature.BOOKINGS, Feature.OPEN_ITEMS)
         relation, record = self.create_relation(backend)
         booking = self.sample_booking(backend, self.unique(), relation.id)
-        backend.create_booking(
-            booking,
-            relation_remote_id=record.remote_id,
-            project_numbers={},
-            reference=booking.invoice_number,
-        )
+        self.book(backend, booking, record)
         items = {i.data.invoice_number: i.data for i in backend.read_open_items().records}
         item = items.get(booking.invoice_number)
         assert item is not None, "the new invoice is not among the open items"
@@ -459,12 +454,7 @@ class BackendContract:
         self.require(backend, Feature.RELATIONS, Feature.BOOKINGS, Feature.OPEN_ITEMS)
         relation, record = self.create_relation(backend)
         booking = self.sample_booking(backend, self.unique(), relation.id)
-        made = backend.create_booking(
-            booking,
-            relation_remote_id=record.remote_id,
-            project_numbers={},
-            reference=booking.invoice_number,
-        )
+        made = self.book(backend, booking, record)
         before = backend.read_open_items()
         if not self.record_payment(backend, made.remote_id, Decimal("50.00")):
             pytest.skip("record_payment() is not provided for this backend")
@@ -487,12 +477,7 @@ class BackendContract:
         booking = self.sample_booking(
             backend, self.unique(), relation.id, BookingKind.PURCHASE_INVOICE, project.id
         )
-        backend.create_booking(
-            booking,
-            relation_remote_id=record.remote_id,
-            project_numbers={project.id: project.number},
-            reference=booking.invoice_number,
-        )
+        self.book(backend, booking, record, {project.id: project.number})
         costs = backend.read_project_costs(project.number)
         assert [c.amount for c in costs] == [Decimal("100.00")], (
             "read_project_costs must return exactly the line booked on the cost centre"
@@ -532,12 +517,7 @@ class BackendContract:
         booking = self.sample_booking(backend, self.unique(), relation.id)
         self._fault(backend, "create_booking", ContractFault.LOSE_RESPONSE)
         with contextlib.suppress(OutcomeUnknownError):
-            backend.create_booking(
-                booking,
-                relation_remote_id=record.remote_id,
-                project_numbers={},
-                reference=booking.invoice_number,
-            )
+            self.book(backend, booking, record)
         assert backend.find_booking(booking.kind, booking.invoice_number) is not None, (
             "the committed booking is not found by its reference"
         )
@@ -568,16 +548,6 @@ class BackendContract:
         self.require(backend, Feature.RELATIONS, Feature.BOOKINGS)
         relation, record = self.create_relation(backend)
         booking = self.sample_booking(backend, self.unique(), relation.id)
-        backend.create_booking(
-            booking,
-            relation_remote_id=record.remote_id,
-            project_numbers={},
-            reference=booking.invoice_number,
-        )
+        self.book(backend, booking, record)
         with pytest.raises((ConflictError, RemoteValidationError)):
-            backend.create_booking(
-                booking,
-                relation_remote_id=record.remote_id,
-                project_numbers={},
-                reference=booking.invoice_number,
-            )
+            self.book(backend, booking, record)
