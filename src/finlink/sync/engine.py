@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from finlink._errors import ConfigurationError, FinlinkError, ValidationError
+from finlink._errors import ConfigurationError, FinlinkError, SyncError, ValidationError
 from finlink.backends.protocol import Backend
 from finlink.clock import Clock, SystemClock
 from finlink.model.booking import Booking, Project
@@ -36,6 +36,7 @@ from finlink.sync._bookings import BOOKING, PROJECT, sync_booking, sync_project
 from finlink.sync._relations import RELATION, SUPPLIER_HALF, refresh_remote, sync_relation
 from finlink.sync._run import AdministrationRun, Run, by_name, describe_error, route_all
 from finlink.sync._unchanged import PRELOAD_THRESHOLD, is_linked, is_unchanged, preload
+from finlink.sync.candidates import CandidateIndex
 from finlink.sync.conflicts import ConflictPolicy, crm_wins
 from finlink.sync.matching import DuplicateGroup, MatchPipeline, find_duplicates
 from finlink.sync.payloads import record_fingerprint
@@ -446,9 +447,62 @@ class SyncEngine:
 
     # -- operations ---------------------------------------------------------------------------
 
-    def find_duplicates(self, relations: Iterable[Relation]) -> list[DuplicateGroup]:
-        """Likely duplicates inside the CRM's own relations (clean them up before going live)."""
-        return list(find_duplicates(list(relations)))
+    def find_duplicates(
+        self, relations: Iterable[Relation] | None = None, *, administration: str | None = None
+    ) -> list[DuplicateGroup]:
+        """Likely duplicates inside the CRM's relations, or inside one administration.
+
+        Clean up the CRM's file before going live (``find_duplicates(crm_relations)``); look at
+        what the accountant already has with ``find_duplicates(administration="exact:1")``
+        (one full read of the administration's relations).
+
+        Raises:
+            ValueError: Neither or both of ``relations`` and ``administration`` given.
+        """
+        if (relations is None) == (administration is None):
+            raise ValueError("give either the CRM's relations or an administration")
+        if administration is not None:
+            records = self.backend(administration).read_relations(None).records
+            return list(
+                find_duplicates(CandidateIndex.from_records(records), pipeline=self.matcher)
+            )
+        return list(find_duplicates(list(relations or ()), pipeline=self.matcher))
+
+    def resolve_review(
+        self,
+        review_id: int,
+        *,
+        link_to: str | None = None,
+        create: bool = False,
+        dismiss: bool = False,
+    ) -> None:
+        """Settle a review item; the next sync of the record carries the decision out.
+
+        Args:
+            review_id: The item (``store.reviews()`` lists them).
+            link_to: Link the record to this remote record.
+            create: Create the record after all, without matching.
+            dismiss: Leave the record alone until it changes in the CRM.
+
+        Raises:
+            ValueError: Not exactly one decision given.
+            SyncError: The item is unknown or already settled, or ``link_to`` is already
+                linked to another CRM record.
+        """
+        if [link_to is not None, create, dismiss].count(True) != 1:
+            raise ValueError("give exactly one of link_to, create or dismiss")
+        if link_to is not None:
+            review = self.store.get_review(review_id)
+            if review is not None:
+                taken = self.store.get_link_by_remote(review.administration, review.entity, link_to)
+                if taken is not None and taken.crm_key != review.crm_key:
+                    raise SyncError(
+                        f"{link_to} is already linked to CRM record {taken.crm_key}; resolve "
+                        "that duplicate in the CRM first"
+                    )
+            self.store.resolve_review(review_id, "link", remote_id=link_to)
+        else:
+            self.store.resolve_review(review_id, "create" if create else "dismiss")
 
     def status(self) -> dict[str, AdministrationStatus]:
         """Per administration: outbox depth, failures, reviews, pending writes, last success."""
