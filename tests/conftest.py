@@ -8,6 +8,9 @@ import pytest
 
 from finlink.clock import SimulatedClock
 
+# pytester runs the conformance suite against deliberately broken backends.
+pytest_plugins = ["pytester"]
+
 #: ``../shared/reference`` beside the repository: recorded vendor responses and API
 #: descriptions. Developers and CI have it; a plain clone may not, and then those tests skip.
 REFERENCE_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "reference"

@@ -58,11 +58,10 @@ from finlink.model import (
 )
 
 __all__ = [
-    "BELGIAN_VAT_RATES",
-    "DUTCH_VAT_RATES",
     "Address",
     "Attachment",
     "AuthenticationError",
+    "BELGIAN_VAT_RATES",
     "BackendError",
     "Booking",
     "BookingKind",
@@ -71,6 +70,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "Contact",
+    "DUTCH_VAT_RATES",
     "FinlinkError",
     "NotFoundError",
     "OpenItem",

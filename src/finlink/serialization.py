@@ -47,7 +47,7 @@ __all__ = ["from_dict", "from_json", "make_converter", "to_dict", "to_json"]
 T = TypeVar("T")
 
 
-class _Refused(ValueError):
+class _RefusedError(ValueError):
     """A scalar that cannot be read; the message says why and the rule names it."""
 
     def __init__(self, rule: str, message: str) -> None:
@@ -57,19 +57,19 @@ class _Refused(ValueError):
 
 def _structure_str(value: object, _: type) -> str:
     if not isinstance(value, str):
-        raise _Refused("type", f"must be text, not {type(value).__name__}")
+        raise _RefusedError("type", f"must be text, not {type(value).__name__}")
     return value
 
 
 def _structure_int(value: object, _: type) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Refused("type", f"must be a whole number, not {type(value).__name__}")
+        raise _RefusedError("type", f"must be a whole number, not {type(value).__name__}")
     return value
 
 
 def _structure_bool(value: object, _: type) -> bool:
     if not isinstance(value, bool):
-        raise _Refused("type", f"must be true or false, not {type(value).__name__}")
+        raise _RefusedError("type", f"must be true or false, not {type(value).__name__}")
     return value
 
 
@@ -77,7 +77,7 @@ def _structure_decimal(value: object, _: type) -> Decimal:
     if isinstance(value, Decimal):
         return value
     if isinstance(value, float):
-        raise _Refused(
+        raise _RefusedError(
             "decimal_required",
             'money must be written as a string ("12.50") or an integer, not a float',
         )
@@ -87,24 +87,24 @@ def _structure_decimal(value: object, _: type) -> Decimal:
         try:
             result = Decimal(value.strip())
         except InvalidOperation:
-            raise _Refused("decimal_format", f"{value!r} is not a decimal amount") from None
+            raise _RefusedError("decimal_format", f"{value!r} is not a decimal amount") from None
         if not result.is_finite():
-            raise _Refused("finite", "must be a finite amount")
+            raise _RefusedError("finite", "must be a finite amount")
         return result
-    raise _Refused("type", f"must be a decimal string, not {type(value).__name__}")
+    raise _RefusedError("type", f"must be a decimal string, not {type(value).__name__}")
 
 
 def _structure_date(value: object, _: type) -> date:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     if not isinstance(value, str):
-        raise _Refused(
+        raise _RefusedError(
             "type", f"must be an ISO date string (2026-01-31), not {type(value).__name__}"
         )
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _Refused("date_format", f"{value!r} is not an ISO date (2026-01-31)") from None
+        raise _RefusedError("date_format", f"{value!r} is not an ISO date (2026-01-31)") from None
 
 
 def _structure_datetime(value: object, _: type) -> datetime:
@@ -114,13 +114,13 @@ def _structure_datetime(value: object, _: type) -> datetime:
         try:
             result = isoparse(value)
         except ValueError:
-            raise _Refused(
+            raise _RefusedError(
                 "datetime_format", f"{value!r} is not an ISO datetime (2026-01-31T09:30:00+01:00)"
             ) from None
     else:
-        raise _Refused("type", f"must be an ISO datetime string, not {type(value).__name__}")
+        raise _RefusedError("type", f"must be an ISO datetime string, not {type(value).__name__}")
     if result.tzinfo is None or result.utcoffset() is None:
-        raise _Refused(
+        raise _RefusedError(
             "timezone_required",
             "must carry a UTC offset (…+01:00 or …Z); a naive datetime is ambiguous",
         )
@@ -131,39 +131,41 @@ def _structure_bytes(value: object, _: type) -> bytes:
     if isinstance(value, bytes):
         return value
     if not isinstance(value, str):
-        raise _Refused("type", "must be base64 text")
+        raise _RefusedError("type", "must be base64 text")
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError):
-        raise _Refused("base64", "is not valid base64") from None
+        raise _RefusedError("base64", "is not valid base64") from None
 
 
 def _structure_roles(value: object, _: type) -> frozenset[RelationRole]:
     if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
-        raise _Refused("type", 'must be a list of roles, e.g. ["customer", "supplier"]')
+        raise _RefusedError("type", 'must be a list of roles, e.g. ["customer", "supplier"]')
     roles: set[RelationRole] = set()
     for item in value:
         try:
             roles.add(RelationRole(item))
         except ValueError:
-            raise _Refused("enum", f"{item!r} is not a role; use customer or supplier") from None
+            raise _RefusedError(
+                "enum", f"{item!r} is not a role; use customer or supplier"
+            ) from None
     return frozenset(roles)
 
 
 def _structure_extra(value: object, _: object) -> ExtraValue:
     if value is None or isinstance(value, str | int | bool):
         return value
-    raise _Refused("type", "must be text, a whole number, true/false or null")
+    raise _RefusedError("type", "must be text, a whole number, true/false or null")
 
 
 def _structure_enum(value: object, cls: type[StrEnum]) -> StrEnum:
     if isinstance(value, cls):
         return value
     try:
-        return cls(value)
+        return cls(value)  # type: ignore[arg-type]  # any value: the lookup itself refuses
     except ValueError:
         allowed = ", ".join(member.value for member in cls)
-        raise _Refused("enum", f"{value!r} is not one of: {allowed}") from None
+        raise _RefusedError("enum", f"{value!r} is not one of: {allowed}") from None
 
 
 def _is_roles(tp: object) -> bool:
@@ -249,13 +251,13 @@ def from_json(text: str | bytes, cls: type[T]) -> T:
     return from_dict(data, cls)
 
 
-def _join(path: str, part: str | int) -> str:
+def _join(path: str, part: object) -> str:
     if isinstance(part, int):
         return f"{path}[{part}]"
-    return f"{path}.{part}" if path else part
+    return f"{path}.{part}" if path else str(part)
 
 
-def _problems(exc: BaseException, path: str) -> list[Problem]:
+def _problems(exc: BaseException, path: str) -> list[Problem]:  # noqa: PLR0911 - one return per kind
     """Flatten cattrs' nested exception groups into problems with field paths."""
     if isinstance(exc, ClassValidationError | IterableValidationError):
         found: list[Problem] = []
@@ -264,7 +266,8 @@ def _problems(exc: BaseException, path: str) -> list[Problem]:
             if isinstance(note, AttributeValidationNote):
                 found.extend(_problems(inner, _join(path, note.name)))
             elif isinstance(note, IterableValidationNote):
-                found.extend(_problems(inner, _join(path, int(note.index))))
+                # Mapping values carry their key as the index, sequences their position.
+                found.extend(_problems(inner, _join(path, note.index)))
             else:  # pragma: no cover - cattrs only attaches the two note kinds above
                 found.extend(_problems(inner, path))
         for inner in without:
@@ -279,7 +282,7 @@ def _problems(exc: BaseException, path: str) -> list[Problem]:
         return [Problem(path=path, rule="required", message="is required")]
     if isinstance(exc, ValidationError):
         return list(exc.prefixed(path).problems)
-    if isinstance(exc, _Refused):
+    if isinstance(exc, _RefusedError):
         return [Problem(path=path, rule=exc.rule, message=str(exc))]
     if isinstance(exc, ValueError):
         # Enum lookups raise ValueError("'x' is not a valid BookingKind").

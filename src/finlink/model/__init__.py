@@ -30,16 +30,16 @@ from finlink.model.vat import (
 )
 
 __all__ = [
-    "BELGIAN_VAT_RATES",
-    "CENT",
-    "DUTCH_VAT_RATES",
     "Address",
     "Attachment",
+    "BELGIAN_VAT_RATES",
     "Booking",
     "BookingKind",
     "BookingLine",
     "BookingTotals",
+    "CENT",
     "Contact",
+    "DUTCH_VAT_RATES",
     "ExtraValue",
     "OpenItem",
     "OpenItemKind",

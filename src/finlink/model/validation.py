@@ -12,6 +12,7 @@ the backend, which reports them through its capabilities.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from decimal import Decimal
 from typing import TypeVar
 
@@ -194,7 +195,8 @@ def _booking(out: _Collector, booking: Booking, rates: VatRates) -> None:
         if booking.due_date < booking.invoice_date:
             out.add("due_date", "due_date_order", "may not be before the invoice date")
         elif (
-            booking.payment_term_days is not None and booking.effective_due_date != booking.due_date
+            booking.payment_term_days is not None
+            and booking.invoice_date + timedelta(days=booking.payment_term_days) != booking.due_date
         ):
             out.add(
                 "due_date",

@@ -66,9 +66,9 @@ class VatRate:
 class VatRates:
     """A table of VAT rates: per category, the rate on a given invoice date.
 
-    Args:
-        rates: Every dated rate. For each category the entry with the latest ``valid_from`` on
-            or before the invoice date applies.
+    Build one with :meth:`VatRates.of` from dated :class:`VatRate` entries (the constructor
+    takes them already grouped per category and sorted by ``valid_from``). For each category
+    the entry with the latest ``valid_from`` on or before the invoice date applies.
     """
 
     _by_category: Mapping[VatCategory, tuple[VatRate, ...]] = attrs.field(alias="by_category")

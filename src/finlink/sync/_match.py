@@ -1,0 +1,145 @@
+"""Matching a not-yet-linked CRM relation against what an administration already holds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import attrs
+
+from finlink.backends.protocol import RelationKeys as LookupKeys
+from finlink.backends.records import RemoteRecord
+from finlink.model.enums import RelationRole
+from finlink.model.normalize import normalize_relation
+from finlink.model.relation import Relation
+from finlink.sync._run import AdministrationRun, Run
+from finlink.sync.candidates import CandidateIndex, relation_keys
+from finlink.sync.decisions import MatchDecision, MatchOutcome
+from finlink.sync.report import OperationKind
+
+__all__ = ["MatchResult", "match_relation", "remember_created"]
+
+#: Up to this many unlinked relations in a run, candidates are looked up per relation by its
+#: identifiers (a call each); above it, the administration is read once in full and indexed.
+TARGETED_LOOKUP_LIMIT = 25
+
+
+@attrs.frozen(kw_only=True)
+class MatchResult:
+    """What matching decided, in the terms the engine acts on."""
+
+    kind: OperationKind
+    record: RemoteRecord[Relation] | None = None
+    match: dict[str, Any] | None = None
+    reason: str = ""
+    candidates: tuple[dict[str, Any], ...] = ()
+
+
+def _index(run: Run, adm: AdministrationRun, relation: Relation) -> CandidateIndex:
+    role = _split_role(adm, relation)
+    if role is not None:
+        # A backend that holds one role per relation: only relations of this half's role can be
+        # this half (the other half of the same CRM relation must never be linked to it).
+        _full_read(adm)
+        if role not in adm.role_indexes:
+            records = [r for r in adm.candidates or () if role in r.data.roles]
+            adm.role_indexes[role] = CandidateIndex.from_records(records)
+        return adm.role_indexes[role]
+    if adm.index is not None:
+        return adm.index
+    if adm.candidates is None and run.unlinked <= TARGETED_LOOKUP_LIMIT:
+        # A few records (real-time pushes): ask for candidates by identifier instead of reading
+        # the whole administration.
+        keys = _lookup_keys(relation)
+        found = list(adm.backend.find_relations(keys)) if not keys.is_empty() else []
+        return CandidateIndex.from_records(found)
+    _full_read(adm)
+    adm.index = CandidateIndex.from_records(adm.candidates or ())
+    return adm.index
+
+
+def _full_read(adm: AdministrationRun) -> None:
+    if adm.candidates is None:
+        adm.candidates = list(adm.backend.read_relations(None).records)
+    if adm.records is None:
+        adm.records = {r.remote_id: r for r in adm.candidates}
+
+
+def _split_role(adm: AdministrationRun, relation: Relation) -> RelationRole | None:
+    if adm.backend.capabilities.customer_and_supplier or len(relation.roles) != 1:
+        return None
+    return next(iter(relation.roles))
+
+
+def _lookup_keys(relation: Relation) -> LookupKeys:
+    clean = normalize_relation(relation)
+    address = clean.address
+    return LookupKeys(
+        vat_number=clean.vat_number,
+        coc_number=clean.coc_number,
+        iban=clean.iban,
+        email=clean.email,
+        name=clean.name,
+        postcode=address.postcode if address else None,
+    )
+
+
+def match_relation(
+    run: Run, name: str, adm: AdministrationRun, relation: Relation, *, entity: str, reference: str
+) -> MatchResult:
+    """Decide link / review / create for ``relation`` in administration ``name``."""
+    index = _index(run, adm, relation)
+    # The remote side carries finlink's reference as its CRM key: match under that name.
+    subject = attrs.evolve(relation, id=reference) if reference != relation.id else relation
+    decision = run.matcher.match(subject, index)
+    info = _describe(decision)
+    candidates = tuple(
+        {"remote_id": alt.remote_id, "score": alt.score, "evidence": list(alt.evidence)}
+        for alt in decision.alternatives
+    )
+    if decision.outcome is MatchOutcome.CREATE:
+        return MatchResult(kind=OperationKind.CREATE, match=info)
+    best = decision.remote_id
+    if decision.outcome is MatchOutcome.REVIEW or best is None:
+        top = ({"remote_id": best, "score": decision.score, "evidence": list(decision.evidence)},)
+        return MatchResult(
+            kind=OperationKind.REVIEW,
+            match=info,
+            reason=f"possible match ({decision.rule}, {decision.score}): {decision.explanation}",
+            candidates=(*(top if best else ()), *candidates),
+        )
+    taken = run.store.get_link_by_remote(name, entity, best)
+    if taken is not None and taken.crm_key != relation.id:
+        return MatchResult(
+            kind=OperationKind.REVIEW,
+            match=info,
+            reason=f"matches {best} ({decision.explanation}), which is already linked to CRM "
+            f"relation {taken.crm_key}: a duplicate in the CRM?",
+            candidates=({"remote_id": best, "score": decision.score}, *candidates),
+        )
+    record = adm.records.get(best) if adm.records else None
+    if record is None:
+        record = adm.backend.get_relation(best)
+    return MatchResult(kind=OperationKind.LINK, record=record, match=info)
+
+
+def _describe(decision: MatchDecision) -> dict[str, Any]:
+    return {
+        "rule": decision.rule,
+        "score": decision.score,
+        "evidence": decision.explanation,
+        "alternatives": [
+            {"remote_id": a.remote_id, "score": a.score} for a in decision.alternatives
+        ],
+    }
+
+
+def remember_created(adm: AdministrationRun, record: RemoteRecord[Relation]) -> None:
+    """Add a relation created in this run to the index, so a duplicate later in the batch links."""
+    keys = relation_keys(record.data, record_id=record.remote_id, crm_key=record.crm_key)
+    if adm.index is not None:
+        adm.index.add(keys)
+    for role, index in adm.role_indexes.items():
+        if role in record.data.roles:
+            index.add(keys)
+    if adm.records is not None:
+        adm.records[record.remote_id] = record

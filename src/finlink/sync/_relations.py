@@ -1,0 +1,438 @@
+"""Relations (and their contacts) into one administration: plan, then carry out."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import attrs
+
+from finlink._errors import FinlinkError, OutcomeUnknownError
+from finlink.backends.capabilities import Feature
+from finlink.backends.protocol import RelationKeys
+from finlink.backends.records import RemoteRecord
+from finlink.model.enums import RelationRole
+from finlink.model.relation import Contact, Relation
+from finlink.sync._match import match_relation, remember_created
+from finlink.sync._run import AdministrationRun, Run
+from finlink.sync.payloads import contact_payload, payload_hash, relation_payload
+from finlink.sync.planner import FieldMerge, Snapshot, merge_fields
+from finlink.sync.report import InboundChange, Operation, OperationKind, Outcome, OutcomeStatus
+
+__all__ = [
+    "CONTACT",
+    "RELATION",
+    "SUPPLIER_HALF",
+    "halves",
+    "ordered_contacts",
+    "refresh_remote",
+    "sync_relation",
+]
+
+RELATION = "relation"
+#: The link entity of the supplier half of a relation split in two (SnelStart: one soort each).
+SUPPLIER_HALF = "relation.supplier"
+CONTACT = "contact"
+_BLANK = Snapshot(crm={}, accounting={})
+
+
+def halves(relation: Relation, adm: AdministrationRun) -> list[tuple[str, Relation, str]]:
+    """(link entity, relation as sent, reference) for each remote relation it becomes.
+
+    A relation that is both customer and supplier becomes two remote relations where the
+    backend cannot hold both roles in one: the customer half keeps the plain reference, the
+    supplier half gets ``#supplier`` appended.
+    """
+    reference = adm.settings.relation_reference(relation) or relation.id
+    both = relation.is_customer and relation.is_supplier
+    if both and not adm.backend.capabilities.customer_and_supplier:
+        customer = attrs.evolve(relation, roles=frozenset({RelationRole.CUSTOMER}))
+        supplier = attrs.evolve(relation, roles=frozenset({RelationRole.SUPPLIER}))
+        return [(RELATION, customer, reference), (SUPPLIER_HALF, supplier, f"{reference}#supplier")]
+    return [(RELATION, relation, reference)]
+
+
+def refresh_remote(run: Run, name: str) -> None:
+    """Read what changed in the administration since the stored cursor (once per run)."""
+    adm = run.administrations[name]
+    if adm.refreshed or adm.down:
+        return
+    adm.refreshed = True
+    cursor = run.store.get_cursor(name, RELATION)
+    incremental = adm.backend.capabilities.incremental_reads
+    changes = adm.backend.read_relations(cursor if incremental else None)
+    if cursor is not None:
+        adm.remote_changes.update({r.remote_id: r for r in changes.records})
+        adm.deleted.update(changes.deleted)
+    if changes.full:
+        adm.candidates = list(changes.records)
+        adm.records = {r.remote_id: r for r in changes.records}
+    if not run.dry_run and changes.cursor is not None:
+        run.store.set_cursor(name, RELATION, changes.cursor)
+
+
+def sync_relation(run: Run, name: str, relation: Relation) -> list[Outcome]:
+    """Plan and (unless dry-run) carry out one relation in one administration."""
+    adm = run.administrations[name]
+    outcomes: list[Outcome] = []
+    for entity, half, reference in halves(relation, adm):
+        sync = _HalfSync(run, name, adm, entity, half, reference)
+        outcome = sync.execute()
+        outcomes.append(outcome)
+        remote_id = outcome.remote_id or outcome.operation.remote_id
+        if run.dry_run and outcome.operation.kind is OperationKind.CREATE:
+            remote_id = "(to be created)"  # a dry run plans the contacts of a new relation too
+        sent = outcome.status in (OutcomeStatus.DONE, OutcomeStatus.SKIPPED)
+        if sent and adm.settings.sync_contacts and remote_id:
+            outcomes.extend(sync.contacts(remote_id))
+    return outcomes
+
+
+@attrs.define
+class _HalfSync:
+    """One remote relation (a CRM relation, or one half of a split one) in one administration."""
+
+    run: Run
+    name: str
+    adm: AdministrationRun
+    entity: str
+    relation: Relation
+    reference: str
+    crm_now: dict[str, Any] = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.crm_now = relation_payload(self.relation)
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def op(self, kind: OperationKind, **extra: Any) -> Operation:
+        return Operation(
+            administration=self.name,
+            entity=self.entity,
+            crm_key=self.relation.id,
+            kind=kind,
+            **extra,
+        )
+
+    def done(self, op: Operation, status: OutcomeStatus, remote_id: str | None = None) -> Outcome:
+        return self.run.add(Outcome(operation=op, status=status, remote_id=remote_id))
+
+    def record(self, remote_id: str, accounting: dict[str, Any], version: str | None) -> None:
+        self.run.store.record_outcome(
+            self.name,
+            self.entity,
+            self.relation.id,
+            remote_id=remote_id,
+            snapshot=Snapshot(crm=self.crm_now, accounting=accounting).to_dict(),
+            remote_version=version,
+        )
+
+    def review(self, op: Operation, reason: str, candidates: list[dict[str, Any]]) -> Outcome:
+        if not self.run.dry_run:
+            self.run.store.add_review(
+                self.name,
+                self.entity,
+                self.relation.id,
+                reason=reason,
+                candidates=candidates,
+                payload=self.crm_now,
+            )
+        return self.done(op, OutcomeStatus.REVIEW, op.remote_id)
+
+    # -- the steps ----------------------------------------------------------------------------
+
+    def execute(self) -> Outcome:
+        link = self.run.store.get_link(self.name, self.entity, self.relation.id)
+        if link is not None:
+            return self.linked(link.remote_id, Snapshot.from_dict(link.snapshot) or _BLANK)
+        if self.adm.down:
+            op = self.op(OperationKind.CREATE)
+            return self.run.add(
+                Outcome(operation=op, status=OutcomeStatus.FAILED, error=self.adm.down)
+            )
+        try:
+            return self.unlinked()
+        except FinlinkError as error:
+            return self.run.fail(self.op(OperationKind.CREATE), error)
+
+    def linked(self, remote_id: str, snapshot: Snapshot) -> Outcome:
+        if remote_id in self.adm.deleted:
+            op = self.op(OperationKind.REVIEW, remote_id=remote_id)
+            return self.review(op, "deleted in the administration: create it again, or dismiss", [])
+        remote = self.adm.remote_changes.get(remote_id)
+        merge = merge_fields(
+            crm_now=self.crm_now,
+            snapshot=snapshot,
+            accounting_now=_payload(remote) if remote is not None else None,
+            policy=self.run.policy,
+            administration=self.name,
+            entity=self.entity,
+            crm_key=self.relation.id,
+            crm_updated_at=self.relation.updated_at,
+            accounting_modified_at=remote.modified_at if remote is not None else None,
+        )
+        return self.apply(remote_id, merge, snapshot, remote, kind=OperationKind.UPDATE, match=None)
+
+    def apply(
+        self,
+        remote_id: str,
+        merge: FieldMerge,
+        snapshot: Snapshot,
+        remote: RemoteRecord[Relation] | None,
+        *,
+        kind: OperationKind,
+        match: dict[str, Any] | None,
+    ) -> Outcome:
+        """Carry out a merge: report inbound changes, review, skip or write."""
+        before = _payload(remote) if remote is not None else dict(snapshot.accounting)
+        changes = {f: (before.get(f), value) for f, value in merge.to_write.items()}
+        won = {c.field for c in merge.conflicts if c.resolution == "accounting"}
+        for reason, fields in (
+            ("changed", {f: v for f, v in merge.inbound.items() if f not in won}),
+            ("conflict", {f: v for f, v in merge.inbound.items() if f in won}),
+        ):
+            if fields:
+                self.run.inbound(
+                    InboundChange(
+                        administration=self.name,
+                        entity=self.entity,
+                        crm_key=self.relation.id,
+                        remote_id=remote_id,
+                        fields=fields,
+                        reason=reason,
+                    )
+                )
+        common = {"remote_id": remote_id, "conflicts": merge.conflicts, "match": match}
+        if merge.manual:
+            names = ", ".join(c.field for c in merge.conflicts)
+            conflicts = [attrs.asdict(c) for c in merge.conflicts]
+            return self.review(
+                self.op(OperationKind.REVIEW, **common),
+                f"conflict: both the CRM and the administration changed {names}",
+                [{"remote_id": remote_id, "conflicts": conflicts}],
+            )
+        version = remote.version if remote is not None else None
+        if not merge.to_write:
+            new = Snapshot(crm=self.crm_now, accounting=merge.accounting_after)
+            if kind is OperationKind.UPDATE:
+                if not self.run.dry_run and new != snapshot:
+                    # Remember what both sides hold now, so a difference is reported once.
+                    self.record(remote_id, dict(merge.accounting_after), version)
+                return self.done(
+                    self.op(OperationKind.SKIP, **common), OutcomeStatus.SKIPPED, remote_id
+                )
+        op = self.op(kind, changes=changes, **common)
+        if self.run.dry_run:
+            return self.done(op, OutcomeStatus.SKIPPED, remote_id)
+        if self.adm.down:
+            return self.run.add(
+                Outcome(operation=op, status=OutcomeStatus.FAILED, error=self.adm.down)
+            )
+        try:
+            accounting = dict(merge.accounting_after)
+            if merge.to_write:
+                written = self.adm.backend.update_relation(
+                    remote_id, self.relation, fields=frozenset(merge.to_write)
+                )
+                version, accounting = written.version, _payload(written)
+            self.record(remote_id, accounting, version)
+        except FinlinkError as error:
+            return self.run.fail(op, error)
+        return self.done(op, OutcomeStatus.DONE, remote_id)
+
+    def unlinked(self) -> Outcome:
+        intent = self.run.store.get_intent(self.name, self.entity, self.relation.id)
+        if intent is not None:
+            # An earlier create may have landed: look before writing again.
+            found = self.adm.backend.find_relations(RelationKeys(reference=intent.reference))
+            if found:
+                evidence = f"finlink's own reference {intent.reference}"
+                return self.link_to(
+                    found[0], {"rule": "reference", "score": 100, "evidence": evidence}
+                )
+            if not self.run.dry_run:
+                self.run.store.clear_intent(self.name, self.entity, self.relation.id)
+        result = match_relation(
+            self.run,
+            self.name,
+            self.adm,
+            self.relation,
+            entity=self.entity,
+            reference=self.reference,
+        )
+        if result.kind is OperationKind.LINK and result.record is not None:
+            return self.link_to(result.record, result.match)
+        if result.kind is OperationKind.REVIEW:
+            return self.review(
+                self.op(OperationKind.REVIEW, match=result.match),
+                result.reason,
+                list(result.candidates),
+            )
+        return self.create(result.match)
+
+    def link_to(self, record: RemoteRecord[Relation], match: dict[str, Any] | None) -> Outcome:
+        """Link to an existing remote relation, then bring it in line under the policy.
+
+        Nothing is known about how the two came to differ, so every field both hold
+        differently is a conflict for the policy: with ``crm_wins`` the CRM's values are
+        written, with ``accounting_wins`` they are offered to the host instead.
+        """
+        merge = merge_fields(
+            crm_now=self.crm_now,
+            snapshot=_BLANK,
+            accounting_now=_payload(record),
+            policy=self.run.policy,
+            administration=self.name,
+            entity=self.entity,
+            crm_key=self.relation.id,
+            crm_updated_at=self.relation.updated_at,
+            accounting_modified_at=record.modified_at,
+        )
+        return self.apply(
+            record.remote_id, merge, _BLANK, record, kind=OperationKind.LINK, match=match
+        )
+
+    def create(self, match: dict[str, Any] | None) -> Outcome:
+        op = self.op(OperationKind.CREATE, match=match)
+        if self.run.dry_run:
+            return self.done(op, OutcomeStatus.SKIPPED)
+        self.run.store.begin_intent(
+            self.name,
+            self.entity,
+            self.relation.id,
+            reference=self.reference,
+            operation="create",
+            payload_hash=payload_hash(self.crm_now),
+        )
+        try:
+            record = self.adm.backend.create_relation(self.relation, reference=self.reference)
+        except OutcomeUnknownError as unknown:
+            # Probe once right away; if that fails too, the intent stays and the next run probes.
+            found: list[RemoteRecord[Relation]] = []
+            with contextlib.suppress(FinlinkError):
+                found = list(
+                    self.adm.backend.find_relations(RelationKeys(reference=self.reference))
+                )
+            if not found:
+                return self.run.fail(op, unknown)
+            record = found[0]
+        self.record(record.remote_id, _payload(record), record.version)
+        remember_created(self.adm, record)
+        return self.done(op, OutcomeStatus.DONE, record.remote_id)
+
+    # -- contacts -----------------------------------------------------------------------------
+
+    def contacts(self, remote_id: str) -> list[Outcome]:
+        """Send the contacts the backend can hold; report the others as not transferred."""
+        caps = self.adm.backend.capabilities
+        if not caps.supports(Feature.CONTACTS) or not self.relation.contacts:
+            return []
+        contacts = ordered_contacts(self.relation)
+        limit = caps.max_contacts_per_relation
+        sent, left = (contacts, []) if limit is None else (contacts[:limit], contacts[limit:])
+        outcomes = [self.contact(contact, remote_id) for contact in sent]
+        for contact in left:
+            kept = sent[0].full_name or sent[0].id if sent else "none"
+            note = (
+                f"contact {contact.full_name or contact.id} not transferred: "
+                f"{self.adm.backend.name} holds at most {limit} contact(s) per relation "
+                f"({kept} was sent)"
+            )
+            op = Operation(
+                administration=self.name,
+                entity=CONTACT,
+                crm_key=self.contact_key(contact),
+                kind=OperationKind.SKIP,
+                notes=(note,),
+            )
+            outcomes.append(self.run.add(Outcome(operation=op, status=OutcomeStatus.SKIPPED)))
+        return outcomes
+
+    def contact_key(self, contact: Contact) -> str:
+        suffix = "" if self.entity == RELATION else "#supplier"
+        return f"{self.relation.id}/{contact.id}{suffix}"
+
+    def contact(self, contact: Contact, relation_remote_id: str) -> Outcome:
+        key = self.contact_key(contact)
+        payload = contact_payload(contact)
+        link = self.run.store.get_link(self.name, CONTACT, key)
+
+        def contact_op(kind: OperationKind, remote_id: str | None) -> Operation:
+            return Operation(
+                administration=self.name,
+                entity=CONTACT,
+                crm_key=key,
+                kind=kind,
+                remote_id=remote_id,
+            )
+
+        if link is not None and link.snapshot == {"crm": payload}:
+            op = contact_op(OperationKind.SKIP, link.remote_id)
+            return self.run.add(
+                Outcome(operation=op, status=OutcomeStatus.SKIPPED, remote_id=link.remote_id)
+            )
+        kind = OperationKind.UPDATE if link else OperationKind.CREATE
+        op = contact_op(kind, link.remote_id if link else None)
+        if self.run.dry_run:
+            return self.run.add(Outcome(operation=op, status=OutcomeStatus.SKIPPED))
+        try:
+            if link is not None:
+                record = self.adm.backend.update_contact(
+                    relation_remote_id, link.remote_id, contact
+                )
+            else:
+                record = self.create_contact(key, contact, relation_remote_id, payload)
+            self.run.store.record_outcome(
+                self.name,
+                CONTACT,
+                key,
+                remote_id=record.remote_id,
+                snapshot={"crm": payload},
+            )
+        except FinlinkError as error:
+            return self.run.fail(op, error)
+        return self.run.add(
+            Outcome(operation=op, status=OutcomeStatus.DONE, remote_id=record.remote_id)
+        )
+
+    def create_contact(
+        self, key: str, contact: Contact, relation_remote_id: str, payload: dict[str, Any]
+    ) -> RemoteRecord[Contact]:
+        def existing() -> RemoteRecord[Contact] | None:
+            for record in self.adm.backend.list_contacts(relation_remote_id):
+                if record.crm_key == key:
+                    return record
+            return None
+
+        if self.run.store.get_intent(self.name, CONTACT, key) is not None:
+            found = existing()
+            if found is not None:
+                return found
+        self.run.store.begin_intent(
+            self.name,
+            CONTACT,
+            key,
+            reference=key,
+            operation="create",
+            payload_hash=payload_hash(payload),
+        )
+        try:
+            return self.adm.backend.create_contact(relation_remote_id, contact, reference=key)
+        except OutcomeUnknownError:
+            found = None
+            with contextlib.suppress(FinlinkError):
+                found = existing()
+            if found is None:
+                raise
+            return found
+
+
+def _payload(record: RemoteRecord[Relation]) -> dict[str, Any]:
+    return relation_payload(record.data, normalized=True)
+
+
+def ordered_contacts(relation: Relation) -> list[Contact]:
+    """The primary contact first (the one a single-contact backend gets), then the others."""
+    primary = relation.primary_contact
+    rest = [c for c in relation.contacts if c is not primary]
+    return ([primary] if primary else []) + rest

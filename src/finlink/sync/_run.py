@@ -1,0 +1,177 @@
+"""The state of one engine run: per administration, what is known and what happened."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import TypeVar
+
+import attrs
+
+from finlink._errors import (
+    AuthenticationError,
+    BackendError,
+    FinlinkError,
+    OutcomeUnknownError,
+    PermissionDeniedError,
+    RemoteValidationError,
+    ValidationError,
+)
+from finlink.backends.protocol import Backend
+from finlink.backends.records import RemoteRecord
+from finlink.clock import Clock
+from finlink.model.enums import RelationRole
+from finlink.model.relation import Relation
+from finlink.sync.candidates import CandidateIndex
+from finlink.sync.conflicts import ConflictPolicy
+from finlink.sync.matching import MatchPipeline
+from finlink.sync.report import InboundChange, Operation, Outcome, OutcomeStatus, SyncReport
+from finlink.sync.settings import AdministrationSettings, CrmLookup, EngineHooks
+from finlink.sync.store import StateStore
+
+__all__ = ["AdministrationRun", "Run", "describe_error"]
+
+_log = logging.getLogger("finlink.sync")
+T = TypeVar("T")
+
+
+def describe_error(error: FinlinkError) -> tuple[str, str | None, str | None, str | None]:
+    """(plain-words message, field path, rule, vendor code) of an error."""
+    if isinstance(error, ValidationError):
+        first = error.problems[0]
+        text = "; ".join(str(p) for p in error.problems)
+        return text, first.path or None, first.rule, None
+    if isinstance(error, RemoteValidationError):
+        field = error.fields[0] if error.fields else None
+        code = f" [{error.vendor_code}]" if error.vendor_code else ""
+        text = error.vendor_message or error.message
+        return f"refused by the administration{code}: {text}", field, None, error.vendor_code
+    if isinstance(error, BackendError):
+        return error.message, None, None, error.vendor_code
+    return str(error), None, None, None
+
+
+@attrs.define
+class AdministrationRun:
+    """What one run knows about one administration.
+
+    Attributes:
+        backend: The administration's backend.
+        settings: Its mapping settings.
+        remote_changes: Remote relations changed since the stored cursor, by remote id (read
+            once per run).
+        deleted: Remote ids deleted since the cursor.
+        candidates: Every remote relation (for matching), read lazily once per run.
+        down: Why the administration cannot be reached in this run (credentials refused...);
+            further records fail at once without calls.
+    """
+
+    backend: Backend
+    settings: AdministrationSettings
+    remote_changes: dict[str, RemoteRecord[Relation]] = attrs.field(factory=dict)
+    deleted: set[str] = attrs.field(factory=set)
+    refreshed: bool = False
+    candidates: list[RemoteRecord[Relation]] | None = None
+    index: CandidateIndex | None = None
+    records: dict[str, RemoteRecord[Relation]] | None = None
+    role_indexes: dict[RelationRole, CandidateIndex] = attrs.field(factory=dict)
+    down: str | None = None
+
+
+@attrs.define
+class Run:
+    """One engine run: the store, the per-administration state, the report being built."""
+
+    store: StateStore
+    administrations: dict[str, AdministrationRun]
+    policy: ConflictPolicy
+    matcher: MatchPipeline
+    lookup: CrmLookup
+    hooks: EngineHooks
+    clock: Clock
+    dry_run: bool = False
+    outbox_entry: int | None = None
+    worker: str | None = None
+    unlinked: int = 0
+    report: SyncReport = attrs.field(factory=SyncReport)
+    operations: list[Operation] = attrs.field(factory=list)
+
+    def add(self, outcome: Outcome) -> Outcome:
+        """Record an outcome in the report (and tell the failure hook)."""
+        self.report.outcomes.append(outcome)
+        if outcome.status is OutcomeStatus.FAILED and self.hooks.on_failure is not None:
+            _safe(self.hooks.on_failure, outcome)
+        return outcome
+
+    def inbound(self, change: InboundChange) -> None:
+        """Record a change made in an administration (and tell the hook)."""
+        self.report.inbound.append(change)
+        if self.hooks.on_inbound_change is not None:
+            _safe(self.hooks.on_inbound_change, change)
+
+    def fail(
+        self,
+        operation: Operation,
+        error: FinlinkError,
+        *,
+        entity: str | None = None,
+        crm_key: str | None = None,
+    ) -> Outcome:
+        """Log a failure in the store (keeping the record retryable) and in the report."""
+        message, field, rule, code = describe_error(error)
+        adm = self.administrations.get(operation.administration)
+        if adm is not None and isinstance(error, AuthenticationError | PermissionDeniedError):
+            adm.down = message  # no more calls to an administration that refuses us
+        if not self.dry_run:
+            self.store.record_failure(
+                operation.administration,
+                entity or operation.entity,
+                crm_key or operation.crm_key,
+                kind=type(error).__name__,
+                message=message,
+                retriable=error.retriable or isinstance(error, OutcomeUnknownError),
+                field_path=field,
+                rule=rule,
+                vendor_code=code,
+                outcome_unknown=isinstance(error, OutcomeUnknownError),
+            )
+        _log.info(
+            "%s %s in %s failed: %s",
+            operation.entity,
+            operation.crm_key,
+            operation.administration,
+            message,
+        )
+        return self.add(
+            Outcome(
+                operation=operation,
+                status=OutcomeStatus.FAILED,
+                error=message,
+                retriable=error.retriable or isinstance(error, OutcomeUnknownError),
+            )
+        )
+
+
+def _safe(hook: Callable[[T], None], value: T) -> None:
+    try:
+        hook(value)
+    except Exception:  # noqa: BLE001 - a host's hook must never break a sync
+        _log.exception("an engine hook raised; the sync goes on")
+
+
+def route_all(names: Sequence[str], routed: Sequence[str]) -> list[str]:
+    """Keep the routed administrations in the engine's order."""
+    wanted = set(routed)
+    return [name for name in names if name in wanted]
+
+
+def by_name(backends: Sequence[Backend] | Mapping[str, Backend]) -> dict[str, Backend]:
+    """Index backends by administration id, refusing duplicates."""
+    if isinstance(backends, Mapping):
+        return dict(backends)
+    result: dict[str, Backend] = {}
+    for backend in backends:
+        if backend.administration in result:
+            raise ValueError(f"two backends serve administration {backend.administration!r}")
+        result[backend.administration] = backend
+    return result

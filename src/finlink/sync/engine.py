@@ -1,0 +1,473 @@
+"""``SyncEngine``: the shell around the pure core, the only place that mixes I/O and state.
+
+One engine serves a one-off script and a long-running worker alike::
+
+    engine = SyncEngine(store=SQLiteStore("finlink.db"), backends=[exact, snelstart])
+    report = engine.sync_relations(crm_relations)        # batch
+    engine.notify(changed_relation)                       # real time: durable outbox ...
+    engine.process_outbox()                               # ... drained by a worker
+
+Every record goes through the same steps in every administration the router sends it to:
+validate, compare with the last-synced snapshot (unchanged: no API call), merge with what the
+administration changed (three-way, the conflict policy deciding), match before any create (so
+no duplicate debtor is made), record an intent, write, record the outcome with its link in one
+store transaction. One failing administration never blocks another.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+
+import attrs
+
+from finlink._errors import ConfigurationError, FinlinkError, ValidationError
+from finlink.backends.protocol import Backend
+from finlink.clock import Clock, SystemClock
+from finlink.model.booking import Booking, Project
+from finlink.model.readback import OpenItem, ProjectCost
+from finlink.model.relation import Relation
+from finlink.model.validation import check
+from finlink.serialization import from_dict, to_dict
+from finlink.sync._bookings import BOOKING, PROJECT, sync_booking, sync_project
+from finlink.sync._relations import RELATION, SUPPLIER_HALF, refresh_remote, sync_relation
+from finlink.sync._run import AdministrationRun, Run, by_name, describe_error, route_all
+from finlink.sync.conflicts import ConflictPolicy, crm_wins
+from finlink.sync.matching import DuplicateGroup, MatchPipeline, find_duplicates
+from finlink.sync.readback import pull_open_items, read_project_costs
+from finlink.sync.report import (
+    Operation,
+    OperationKind,
+    Outcome,
+    OutcomeStatus,
+    Plan,
+    SyncReport,
+)
+from finlink.sync.routing import DefaultRouter, Router
+from finlink.sync.settings import AdministrationSettings, CrmLookup, EngineHooks
+from finlink.sync.store import StateStore
+
+__all__ = ["AdministrationStatus", "SyncEngine"]
+
+_log = logging.getLogger("finlink.sync")
+
+Record = Relation | Project | Booking
+_ENTITY_TYPES: dict[str, type[Relation] | type[Project] | type[Booking]] = {
+    RELATION: Relation,
+    PROJECT: Project,
+    BOOKING: Booking,
+}
+
+
+@attrs.frozen(kw_only=True)
+class AdministrationStatus:
+    """How one administration is doing, for a dashboard or ``finlink status``.
+
+    Attributes:
+        administration: The administration id.
+        name: Its display name.
+        outbox_depth: Changes waiting to be sent.
+        failed: Records whose last attempt failed (see the error log).
+        review_open: Records waiting for a person (ambiguous matches, manual conflicts).
+        pending_intents: Writes whose outcome is not known yet (probed on the next run).
+        last_successful_run: When a run last finished without failures.
+        warnings: Plain-words warnings (credentials refused, rate budget...).
+    """
+
+    administration: str
+    name: str
+    outbox_depth: int
+    failed: int
+    review_open: int
+    pending_intents: int
+    last_successful_run: str | None
+    warnings: tuple[str, ...] = ()
+
+
+class SyncEngine:
+    """Keeps CRM records in step with one or more administrations.
+
+    Args:
+        store: Where links, snapshots, cursors, the outbox, errors and reviews live.
+        backends: One backend per administration (a sequence, or a mapping by id).
+        router: Which administrations a record goes to (default :class:`DefaultRouter`).
+        matcher: Decides whether an unlinked relation already exists remotely (default
+            :class:`~finlink.sync.matching.MatchPipeline` with the built-in tiers).
+        conflict_policy: Decides fields both sides changed (default ``crm_wins``).
+        settings: Per-administration mapping settings (ledger map, VAT table, reference field).
+        lookup: Where to find relations and projects a booking depends on.
+        hooks: Callbacks for failures, inbound changes and payment-status changes.
+        clock: For timestamps and backoff.
+        worker_id: This process's name in the outbox (default host and pid).
+
+    Raises:
+        ConfigurationError: No backend, or settings for an administration that has none.
+    """
+
+    def __init__(
+        self,
+        *,
+        store: StateStore,
+        backends: Sequence[Backend] | Mapping[str, Backend],
+        router: Router | None = None,
+        matcher: MatchPipeline | None = None,
+        conflict_policy: ConflictPolicy = crm_wins,
+        settings: Mapping[str, AdministrationSettings] | None = None,
+        lookup: CrmLookup | None = None,
+        hooks: EngineHooks | None = None,
+        clock: Clock | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        try:
+            self._backends = by_name(backends)
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from exc
+        if not self._backends:
+            raise ConfigurationError("the engine needs at least one backend")
+        unknown = set(settings or {}) - set(self._backends)
+        if unknown:
+            raise ConfigurationError(
+                f"settings for unknown administrations: {', '.join(sorted(unknown))}"
+            )
+        self.store = store
+        self.router: Router = router or DefaultRouter()
+        self.matcher = matcher or MatchPipeline()
+        self.conflict_policy = conflict_policy
+        self.settings = {
+            name: (settings or {}).get(name, AdministrationSettings()) for name in self._backends
+        }
+        self.lookup = lookup or CrmLookup()
+        self.hooks = hooks or EngineHooks()
+        self.clock = clock or SystemClock()
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}"
+
+    @property
+    def administrations(self) -> tuple[str, ...]:
+        """The administration ids, in the order the backends were given."""
+        return tuple(self._backends)
+
+    def backend(self, administration: str) -> Backend:
+        """The backend of one administration.
+
+        Raises:
+            ConfigurationError: There is no such administration.
+        """
+        try:
+            return self._backends[administration]
+        except KeyError:
+            known = ", ".join(self._backends)
+            raise ConfigurationError(
+                f"no administration {administration!r}; configured: {known}"
+            ) from None
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def _run(self, *, dry_run: bool = False, only: Iterable[str] | None = None) -> Run:
+        names = list(only) if only is not None else list(self._backends)
+        return Run(
+            store=self.store,
+            administrations={
+                name: AdministrationRun(backend=self._backends[name], settings=self.settings[name])
+                for name in names
+            },
+            policy=self.conflict_policy,
+            matcher=self.matcher,
+            lookup=self.lookup,
+            hooks=self.hooks,
+            clock=self.clock,
+            dry_run=dry_run,
+            worker=self.worker_id,
+        )
+
+    def _route(self, run: Run, record: Record) -> list[str]:
+        return route_all(list(run.administrations), self.router(record, list(run.administrations)))
+
+    def _invalid(
+        self, run: Run, entity: str, crm_key: str, error: ValidationError, names: Sequence[str]
+    ) -> None:
+        for name in names or list(run.administrations):
+            op = Operation(
+                administration=name,
+                entity=entity,
+                crm_key=crm_key,
+                kind=OperationKind.INVALID,
+                problems=error.problems,
+            )
+            run.add(Outcome(operation=op, status=OutcomeStatus.INVALID, error=str(error)))
+
+    def _each(self, run: Run, entity: str, records: Iterable[Record], kind: str) -> None:
+        """Validate, route and sync every record; one record's failure never stops the rest."""
+        batch = list(records)
+        for record in batch:
+            if isinstance(record, Relation | Project):
+                self.lookup.remember(record)
+        run.unlinked = sum(
+            1
+            for record in batch
+            if isinstance(record, Relation)
+            and any(
+                run.store.get_link(name, RELATION, record.id) is None
+                for name in run.administrations
+            )
+        )
+        for name in run.administrations:
+            if entity == RELATION:
+                self._refresh(run, name)
+        started = self.clock.now()
+        for record in batch:
+            self._one(run, entity, record)
+        if not run.dry_run:
+            self._finish(run, kind, started)
+
+    def _refresh(self, run: Run, name: str) -> None:
+        try:
+            refresh_remote(run, name)
+        except FinlinkError as error:
+            message, *_ = describe_error(error)
+            run.administrations[name].down = f"cannot read {name}: {message}"
+            _log.warning("reading remote changes of %s failed: %s", name, message)
+
+    def _one(
+        self, run: Run, entity: str, record: Record, names: Sequence[str] | None = None
+    ) -> None:
+        problems = check(record) if not isinstance(record, Booking) else ()
+        try:
+            targets = list(names) if names is not None else self._route(run, record)
+        except ValidationError as error:
+            self._invalid(run, entity, record.id, error, [])
+            return
+        if problems:
+            self._invalid(
+                run,
+                entity,
+                record.id,
+                ValidationError(problems, subject=f"{entity} {record.id!r}"),
+                targets,
+            )
+            return
+        retry: list[str] = []
+        for name in targets:
+            first = len(run.report.outcomes)
+            if isinstance(record, Relation):
+                sync_relation(run, name, record)
+            elif isinstance(record, Project):
+                sync_project(run, name, record)
+            else:
+                sync_booking(run, name, record)
+            if any(
+                o.status is OutcomeStatus.FAILED and o.retriable
+                for o in run.report.outcomes[first:]
+            ):
+                retry.append(name)
+        if retry and run.outbox_entry is None and not run.dry_run:
+            # A transient failure in a batch: keep the record in the durable outbox, so
+            # process_outbox() (or retry_failed()) sends it again without the host's help.
+            self.store.enqueue(entity, record.id, to_dict(record), administrations=retry)
+
+    def _finish(self, run: Run, kind: str, started: datetime) -> None:
+        for name, adm in run.administrations.items():
+            outcomes = run.report.of(administration=name)
+            ok = adm.down is None and all(
+                o.status in (OutcomeStatus.DONE, OutcomeStatus.SKIPPED) for o in outcomes
+            )
+            counts: dict[str, int] = {}
+            for label, number in run.report.counts().get(name, {}).items():
+                counts[label] = number
+            self.store.record_run(
+                name, kind, started_at=started, finished_at=self.clock.now(), ok=ok, counts=counts
+            )
+
+    # -- push: batch ---------------------------------------------------------------------------
+
+    def sync_relations(self, relations: Iterable[Relation]) -> SyncReport:
+        """Push relations (with their contacts) to every administration they are routed to."""
+        run = self._run()
+        self._each(run, RELATION, relations, "relations")
+        return run.report
+
+    def sync_projects(self, projects: Iterable[Project]) -> SyncReport:
+        """Push projects as cost centres."""
+        run = self._run()
+        self._each(run, PROJECT, projects, "projects")
+        return run.report
+
+    def sync_bookings(self, bookings: Iterable[Booking]) -> SyncReport:
+        """Push bookings (relations and projects they need are created first)."""
+        run = self._run()
+        self._each(run, BOOKING, bookings, "bookings")
+        return run.report
+
+    def plan(
+        self,
+        *,
+        relations: Iterable[Relation] = (),
+        projects: Iterable[Project] = (),
+        bookings: Iterable[Booking] = (),
+    ) -> Plan:
+        """Every intended operation, without writing anything (remote reads do happen)."""
+        run = self._run(dry_run=True)
+        self._each(run, RELATION, relations, "plan")
+        self._each(run, PROJECT, projects, "plan")
+        self._each(run, BOOKING, bookings, "plan")
+        return Plan(operations=tuple(o.operation for o in run.report.outcomes))
+
+    # -- push: real time -----------------------------------------------------------------------
+
+    def notify(self, record: Record) -> None:
+        """Put a changed record in the durable outbox; rapid edits to one record coalesce.
+
+        Raises:
+            ValidationError: A booking cannot be routed (it names no administration).
+        """
+        entity = (
+            RELATION
+            if isinstance(record, Relation)
+            else PROJECT
+            if isinstance(record, Project)
+            else BOOKING
+        )
+        targets = self.router(record, list(self._backends))
+        routed = None if list(targets) == list(self._backends) else list(targets)
+        self.store.enqueue(entity, record.id, to_dict(record), administrations=routed)
+
+    def process_outbox(self, *, limit: int = 100, lease_seconds: float = 300.0) -> SyncReport:
+        """Send what waits in the outbox, up to ``limit`` records; failures are retried later."""
+        report = SyncReport()
+        entries = self.store.claim(limit, self.worker_id, lease_seconds)
+        for entry in entries:
+            cls = _ENTITY_TYPES.get(entry.entity)
+            names = list(entry.administrations) if entry.administrations else list(self._backends)
+            run = self._run(only=[n for n in names if n in self._backends])
+            run.outbox_entry = entry.entry_id
+            if cls is None:
+                self.store.release(
+                    entry.entry_id,
+                    self.worker_id,
+                    error=f"unknown entity {entry.entity!r}",
+                    retry_at=self.clock.now() + timedelta(days=1),
+                )
+                continue
+            try:
+                record = from_dict(entry.payload, cls)
+            except ValidationError as error:
+                self._invalid(run, entry.entity, entry.crm_key, error, list(run.administrations))
+                self.store.ack(entry.entry_id, self.worker_id)
+                report.extend(run.report)
+                continue
+            if isinstance(record, Relation | Project):
+                self.lookup.remember(record)
+            run.unlinked = 1
+            if isinstance(record, Relation):
+                for name in run.administrations:
+                    self._refresh(run, name)
+            self._one(
+                run,
+                entry.entity,
+                record,
+                names=list(run.administrations) if isinstance(record, Booking) else None,
+            )
+            failures = [o for o in run.report.outcomes if o.status is OutcomeStatus.FAILED]
+            if failures:
+                attempt = entry.attempts + 1
+                delay = min(60.0 * 2 ** (attempt - 1), 3600.0)
+                self.store.release(
+                    entry.entry_id,
+                    self.worker_id,
+                    error=failures[0].error,
+                    retry_at=self.clock.now() + timedelta(seconds=delay),
+                )
+            else:
+                # Outcomes acknowledged the entry where one was written; a skip writes nothing.
+                self.store.ack(entry.entry_id, self.worker_id)
+            self._finish(run, "outbox", self.clock.now())
+            report.extend(run.report)
+        return report
+
+    def retry_failed(self, *, limit: int = 1000) -> SyncReport:
+        """Send again what failed for a passing reason (the vendor was down, a timeout...).
+
+        Records refused for their data (validation, a vendor refusal) are retried when the host
+        sends them again after fixing them; their reason stays in the error log until then.
+        """
+        return self.process_outbox(limit=limit)
+
+    def resync(self, administration: str, relations: Iterable[Relation]) -> SyncReport:
+        """Re-read an administration in full and bring it in line with ``relations``.
+
+        Every link whose remote record is gone is dropped (the relation is matched again, by
+        finlink's reference first, so nothing is duplicated); every linked record is compared
+        with what the administration holds now, and differences are merged under the conflict
+        policy. Use it after restoring a backup, a division move, or a suspected drift.
+        """
+        self.backend(administration)
+        run = self._run(only=[administration])
+        adm = run.administrations[administration]
+        adm.refreshed = True
+        full = adm.backend.read_relations(None)
+        present = {r.remote_id: r for r in full.records}
+        adm.candidates = list(full.records)
+        adm.records = dict(present)
+        adm.remote_changes = dict(present)
+        for entity in (RELATION, SUPPLIER_HALF):
+            for link in list(self.store.links(administration, entity)):
+                if link.remote_id not in present:
+                    self.store.delete_link(administration, entity, link.crm_key)
+        if full.cursor is not None:
+            self.store.set_cursor(administration, RELATION, full.cursor)
+        batch = list(relations)
+        run.unlinked = len(batch)
+        started = self.clock.now()
+        for relation in batch:
+            self.lookup.remember(relation)
+            self._one(run, RELATION, relation, names=[administration])
+        self._finish(run, "resync", started)
+        return run.report
+
+    # -- read back ----------------------------------------------------------------------------
+
+    def pull_open_items(self) -> list[OpenItem]:
+        """Open items of every administration, changed since the last pull, with CRM keys."""
+        return pull_open_items(self._run(), self.hooks)
+
+    def project_costs(
+        self, project_id: str, *, administration: str | None = None
+    ) -> list[ProjectCost]:
+        """Purchase lines booked on the project's cost centre, in every administration."""
+        return read_project_costs(self._run(), project_id, administration)
+
+    # -- operations ---------------------------------------------------------------------------
+
+    def find_duplicates(self, relations: Iterable[Relation]) -> list[DuplicateGroup]:
+        """Likely duplicates inside the CRM's own relations (clean them up before going live)."""
+        return list(find_duplicates(list(relations)))
+
+    def status(self) -> dict[str, AdministrationStatus]:
+        """Per administration: outbox depth, failures, reviews, pending writes, last success."""
+        result: dict[str, AdministrationStatus] = {}
+        for name, backend in self._backends.items():
+            s = self.store.status(name)
+            warnings: list[str] = []
+            for entry in self.store.errors(name):
+                if entry.kind in ("AuthenticationError", "PermissionDeniedError"):
+                    warnings.append(f"credentials refused: {entry.message}")
+                    break
+            if s.pending_intents:
+                warnings.append(
+                    f"{s.pending_intents} write(s) with unknown outcome; the next run checks them"
+                )
+            result[name] = AdministrationStatus(
+                administration=name,
+                name=backend.name,
+                outbox_depth=s.outbox_depth,
+                failed=s.failed,
+                review_open=s.review_open,
+                pending_intents=s.pending_intents,
+                last_successful_run=s.last_successful_run.isoformat()
+                if s.last_successful_run
+                else None,
+                warnings=tuple(warnings),
+            )
+        return result

@@ -1,0 +1,334 @@
+"""What the engine plans and what it did, in forms a program and a bookkeeper can read.
+
+A :class:`Plan` is every intended operation before anything is written (a dry run); a
+:class:`SyncReport` is every operation with its outcome after a run. Both render as text
+(``to_text()``) and as JSON-ready dicts (``to_dict()``).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from finlink._errors import Problem
+
+__all__ = [
+    "ConflictDecision",
+    "InboundChange",
+    "Operation",
+    "OperationKind",
+    "Outcome",
+    "OutcomeStatus",
+    "Plan",
+    "SyncReport",
+]
+
+
+class OperationKind(enum.StrEnum):
+    """What the engine intends to do with one record in one administration."""
+
+    CREATE = "create"
+    """Nothing matches: create it."""
+    UPDATE = "update"
+    """Linked and changed: write the changed fields."""
+    LINK = "link"
+    """Not linked yet, but an existing remote record matches: link to it (then update it)."""
+    SKIP = "skip"
+    """Nothing to send: unchanged since the last sync, or nothing finlink may change."""
+    REVIEW = "review"
+    """A person must decide: an ambiguous match, or a conflict the policy leaves to people."""
+    INVALID = "invalid"
+    """The record breaks validation rules; it is not sent."""
+
+
+class OutcomeStatus(enum.StrEnum):
+    """What happened to one planned operation."""
+
+    DONE = "done"
+    FAILED = "failed"
+    REVIEW = "review"
+    SKIPPED = "skipped"
+    INVALID = "invalid"
+
+
+@attrs.frozen(kw_only=True)
+class ConflictDecision:
+    """How one field conflict was decided.
+
+    Attributes:
+        field: The field.
+        crm_value: The CRM's value.
+        accounting_value: The administration's value.
+        resolution: ``crm``, ``accounting`` or ``manual``.
+    """
+
+    field: str
+    crm_value: Any
+    accounting_value: Any
+    resolution: str
+
+
+@attrs.frozen(kw_only=True)
+class InboundChange:
+    """A change made on the accounting side that the CRM may want to take over.
+
+    finlink never writes into the CRM; the host decides what to do with these.
+
+    Attributes:
+        administration: Where the change was made.
+        entity: The entity name.
+        crm_key: The CRM key of the record.
+        remote_id: The remote key.
+        fields: Field name → the administration's new value (JSON form).
+        reason: ``changed`` (only the accountant changed it) or ``conflict`` (both changed and
+            the policy kept the accountant's value).
+    """
+
+    administration: str
+    entity: str
+    crm_key: str
+    remote_id: str
+    fields: Mapping[str, Any]
+    reason: str = "changed"
+
+
+@attrs.frozen(kw_only=True)
+class Operation:
+    """One planned operation on one record in one administration.
+
+    Attributes:
+        administration: The administration.
+        entity: ``relation``, ``contact``, ``project`` or ``booking``.
+        crm_key: The CRM key.
+        kind: What will be done.
+        remote_id: The remote record it concerns, where known.
+        changes: Field → ``[old, new]`` for updates (old is the administration's value).
+        match: For links and reviews: the match decision's rule, score and evidence.
+        conflicts: How each field conflict is decided.
+        problems: Validation problems (for ``invalid``).
+        notes: Plain-words remarks (e.g. contacts a backend cannot hold).
+    """
+
+    administration: str
+    entity: str
+    crm_key: str
+    kind: OperationKind
+    remote_id: str | None = None
+    changes: Mapping[str, tuple[Any, Any]] = attrs.field(factory=dict)
+    match: Mapping[str, Any] | None = None
+    conflicts: tuple[ConflictDecision, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """One line in plain words."""
+        head = f"[{self.administration}] {self.entity} {self.crm_key}: {self.kind.value}"
+        parts: list[str] = []
+        if self.changes:
+            parts.append("changes " + ", ".join(sorted(self.changes)))
+        if self.match:
+            parts.append(f"matched by {self.match.get('rule')} ({self.match.get('evidence')})")
+        parts.extend(f"conflict on {c.field}: {c.resolution} wins" for c in self.conflicts)
+        parts.extend(str(p) for p in self.problems)
+        parts.extend(self.notes)
+        return head + (" — " + "; ".join(parts) if parts else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "administration": self.administration,
+            "entity": self.entity,
+            "crm_key": self.crm_key,
+            "kind": self.kind.value,
+            "remote_id": self.remote_id,
+            "changes": {k: list(v) for k, v in self.changes.items()},
+            "match": dict(self.match) if self.match else None,
+            "conflicts": [attrs.asdict(c) for c in self.conflicts],
+            "problems": [attrs.asdict(p) for p in self.problems],
+            "notes": list(self.notes),
+        }
+
+
+@attrs.frozen(kw_only=True)
+class Plan:
+    """Every intended operation of a dry run; nothing has been written."""
+
+    operations: tuple[Operation, ...]
+
+    def counts(self, entity: str | None = None) -> dict[str, dict[str, int]]:
+        """Per administration, how many operations of each kind (of one entity, if given)."""
+        result: dict[str, Counter[str]] = {}
+        for op in self.operations:
+            if entity is None or op.entity == entity:
+                result.setdefault(op.administration, Counter())[op.kind.value] += 1
+        return {adm: dict(counter) for adm, counter in sorted(result.items())}
+
+    def to_text(self) -> str:
+        """Plain text for a bookkeeper: counts per administration and entity, then details."""
+        lines: list[str] = []
+        entities = sorted({op.entity for op in self.operations})
+        for adm in sorted({op.administration for op in self.operations}):
+            lines.append(f"{adm}:")
+            for entity in entities:
+                counts = self.counts(entity).get(adm)
+                if counts:
+                    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()))
+                    lines.append(f"  {entity}: {summary}")
+        lines.extend(
+            "  " + op.describe() for op in self.operations if op.kind is not OperationKind.SKIP
+        )
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {"counts": self.counts(), "operations": [op.to_dict() for op in self.operations]}
+
+    def to_json(self) -> str:
+        """JSON text."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
+
+
+@attrs.frozen(kw_only=True)
+class Outcome:
+    """What happened to one operation.
+
+    Attributes:
+        operation: The operation as planned.
+        status: Done, failed, waiting for review, skipped or invalid.
+        remote_id: The remote record it ended on, if any.
+        error: For failures, the reason in plain words (with the vendor's code).
+        retriable: For failures, whether a retry may succeed without a change of data.
+        calls: API calls it cost, where the engine counted them.
+    """
+
+    operation: Operation
+    status: OutcomeStatus
+    remote_id: str | None = None
+    error: str | None = None
+    retriable: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            **self.operation.to_dict(),
+            "status": self.status.value,
+            "remote_id": self.remote_id or self.operation.remote_id,
+            "error": self.error,
+            "retriable": self.retriable,
+        }
+
+
+@attrs.define
+class SyncReport:
+    """Every operation of a run with its outcome, and what came in from the accounting side."""
+
+    outcomes: list[Outcome] = attrs.field(factory=list)
+    inbound: list[InboundChange] = attrs.field(factory=list)
+
+    def extend(self, other: SyncReport) -> None:
+        """Add another report's outcomes and inbound changes to this one."""
+        self.outcomes.extend(other.outcomes)
+        self.inbound.extend(other.inbound)
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing failed, was invalid or waits for review."""
+        return all(o.status in (OutcomeStatus.DONE, OutcomeStatus.SKIPPED) for o in self.outcomes)
+
+    def failed(self) -> list[Outcome]:
+        """Outcomes that failed or were invalid."""
+        return [
+            o for o in self.outcomes if o.status in (OutcomeStatus.FAILED, OutcomeStatus.INVALID)
+        ]
+
+    def of(self, *, administration: str | None = None, entity: str | None = None) -> list[Outcome]:
+        """The outcomes of one administration and/or entity."""
+        return [
+            o
+            for o in self.outcomes
+            if (administration is None or o.operation.administration == administration)
+            and (entity is None or o.operation.entity == entity)
+        ]
+
+    def counts(self, entity: str | None = None) -> dict[str, dict[str, int]]:
+        """Per administration: how many were created, updated, linked, unchanged, failed...
+
+        Args:
+            entity: Count only this entity (``relation``, ``contact``...); None counts all.
+        """
+        result: dict[str, Counter[str]] = {}
+        for outcome in self.outcomes:
+            if entity is None or outcome.operation.entity == entity:
+                adm = outcome.operation.administration
+                result.setdefault(adm, Counter())[_label(outcome)] += 1
+        return {adm: dict(counter) for adm, counter in sorted(result.items())}
+
+    def to_text(self) -> str:
+        """A summary a bookkeeper understands, then every failure with its reason."""
+        lines: list[str] = []
+        entities = sorted({o.operation.entity for o in self.outcomes})
+        for adm in sorted({o.operation.administration for o in self.outcomes}):
+            lines.append(f"{adm}:")
+            for entity in entities:
+                counts = self.counts(entity).get(adm)
+                if counts:
+                    summary = ", ".join(f"{n} {label}" for label, n in sorted(counts.items()))
+                    lines.append(f"  {entity}: {summary}")
+        for outcome in self.outcomes:
+            if outcome.status in (
+                OutcomeStatus.FAILED,
+                OutcomeStatus.INVALID,
+                OutcomeStatus.REVIEW,
+            ):
+                reason = outcome.error or outcome.operation.describe()
+                lines.append(
+                    f"  {outcome.operation.entity} {outcome.operation.crm_key} "
+                    f"[{outcome.operation.administration}] {outcome.status.value}: {reason}"
+                )
+        if self.inbound:
+            lines.append(f"{len(self.inbound)} change(s) made in the administration for the CRM")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "ok": self.ok,
+            "counts": self.counts(),
+            "outcomes": [o.to_dict() for o in self.outcomes],
+            "inbound": [attrs.asdict(change) for change in self.inbound],
+        }
+
+
+_LABELS = {
+    OperationKind.CREATE: "created",
+    OperationKind.UPDATE: "updated",
+    OperationKind.LINK: "linked",
+    OperationKind.SKIP: "unchanged",
+}
+
+
+def _label(outcome: Outcome) -> str:
+    if outcome.status is OutcomeStatus.DONE:
+        return _LABELS.get(outcome.operation.kind, outcome.operation.kind.value)
+    if outcome.status is OutcomeStatus.SKIPPED:
+        # A skip with a note is something finlink could not send (a contact over the
+        # backend's limit, a booking changed after it was booked), not an unchanged record.
+        return "not transferred" if outcome.operation.notes else "unchanged"
+    return {
+        OutcomeStatus.FAILED: "failed",
+        OutcomeStatus.REVIEW: "waiting for review",
+        OutcomeStatus.INVALID: "invalid",
+    }[outcome.status]
+
+
+def merge_reports(reports: Iterable[SyncReport]) -> SyncReport:
+    """One report with the outcomes and inbound changes of several."""
+    merged = SyncReport()
+    for report in reports:
+        merged.extend(report)
+    return merged

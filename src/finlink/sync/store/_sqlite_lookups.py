@@ -1,0 +1,120 @@
+"""The SQLite store's plain reads and deletes of links, intents, errors and cursors."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Literal
+
+from finlink.sync.store import _sqlite_rows as rows
+from finlink.sync.store._records import ErrorEntry, Intent, Link
+
+__all__ = [
+    "delete_row",
+    "error",
+    "errors",
+    "intent",
+    "link",
+    "link_by_remote",
+    "links_page",
+    "pending_intents",
+    "status_counts",
+]
+
+Key = tuple[str, str, str]
+
+# Written out in full rather than formatted, so no table name ever comes from a variable.
+_SELECT = {
+    "links": "SELECT * FROM links WHERE administration = ? AND entity = ? AND crm_key = ?",
+    "intents": "SELECT * FROM intents WHERE administration = ? AND entity = ? AND crm_key = ?",
+    "errors": "SELECT * FROM errors WHERE administration = ? AND entity = ? AND crm_key = ?",
+}
+_DELETE = {
+    "links": "DELETE FROM links WHERE administration = ? AND entity = ? AND crm_key = ?",
+    "intents": "DELETE FROM intents WHERE administration = ? AND entity = ? AND crm_key = ?",
+    "errors": "DELETE FROM errors WHERE administration = ? AND entity = ? AND crm_key = ?",
+}
+
+Table = Literal["links", "intents", "errors"]
+
+
+def link(conn: sqlite3.Connection, key: Key) -> Link | None:
+    """Return the link of one record, or None."""
+    row = conn.execute(_SELECT["links"], key).fetchone()
+    return None if row is None else rows.link(row)
+
+
+def link_by_remote(
+    conn: sqlite3.Connection, administration: str, entity: str, remote_id: str
+) -> Link | None:
+    """Return the link pointing at ``remote_id``, or None."""
+    row = conn.execute(
+        "SELECT * FROM links WHERE administration = ? AND entity = ? AND remote_id = ?",
+        (administration, entity, remote_id),
+    ).fetchone()
+    return None if row is None else rows.link(row)
+
+
+def links_page(
+    conn: sqlite3.Connection, administration: str, entity: str, after: str | None, limit: int
+) -> list[sqlite3.Row]:
+    """Return up to ``limit`` link rows with a CRM key above ``after``, in key order."""
+    if after is None:
+        return conn.execute(
+            "SELECT * FROM links WHERE administration = ? AND entity = ? ORDER BY crm_key LIMIT ?",
+            (administration, entity, limit),
+        ).fetchall()
+    return conn.execute(
+        "SELECT * FROM links WHERE administration = ? AND entity = ? AND crm_key > ? "
+        "ORDER BY crm_key LIMIT ?",
+        (administration, entity, after, limit),
+    ).fetchall()
+
+
+def intent(conn: sqlite3.Connection, key: Key) -> Intent | None:
+    """Return the pending intent of one record, or None."""
+    row = conn.execute(_SELECT["intents"], key).fetchone()
+    return None if row is None else rows.intent(row)
+
+
+def pending_intents(conn: sqlite3.Connection, administration: str | None) -> list[Intent]:
+    """Return the pending intents (of one administration), oldest first."""
+    found = conn.execute(
+        "SELECT * FROM intents WHERE (? IS NULL OR administration = ?) "
+        "ORDER BY created_at, administration, entity, crm_key",
+        (administration, administration),
+    )
+    return [rows.intent(row) for row in found]
+
+
+def error(conn: sqlite3.Connection, key: Key) -> ErrorEntry | None:
+    """Return the error-log entry of one record, or None."""
+    row = conn.execute(_SELECT["errors"], key).fetchone()
+    return None if row is None else rows.error_entry(row)
+
+
+def errors(
+    conn: sqlite3.Connection, administration: str | None, entity: str | None
+) -> list[ErrorEntry]:
+    """Return the error log (of one administration and/or entity), ordered by key."""
+    found = conn.execute(
+        "SELECT * FROM errors WHERE (? IS NULL OR administration = ?) "
+        "AND (? IS NULL OR entity = ?) ORDER BY administration, entity, crm_key",
+        (administration, administration, entity, entity),
+    )
+    return [rows.error_entry(row) for row in found]
+
+
+def delete_row(conn: sqlite3.Connection, table: Table, key: Key) -> bool:
+    """Delete one record's row from ``table``; return whether there was one."""
+    return conn.execute(_DELETE[table], key).rowcount == 1
+
+
+def status_counts(conn: sqlite3.Connection, administration: str) -> tuple[int, int, int]:
+    """Return (failed records, open review items, pending intents) of one administration."""
+    row = conn.execute(
+        "SELECT (SELECT COUNT(*) FROM errors WHERE administration = ?), "
+        "(SELECT COUNT(*) FROM reviews WHERE administration = ? AND resolution IS NULL), "
+        "(SELECT COUNT(*) FROM intents WHERE administration = ?)",
+        (administration, administration, administration),
+    ).fetchone()
+    return int(row[0]), int(row[1]), int(row[2])

@@ -1,0 +1,132 @@
+"""The SQLite store's review-queue and run statements, run inside a transaction it opened."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from finlink._errors import SyncError
+from finlink.sync.store import _sqlite_rows as rows
+from finlink.sync.store._records import Review, ReviewResolution, Run
+
+__all__ = ["add_review", "fetch_review", "last_run", "list_reviews", "record_run", "resolve_review"]
+
+
+def fetch_review(conn: sqlite3.Connection, review_id: int) -> Review | None:
+    """Return one review item, or None."""
+    row = conn.execute("SELECT * FROM reviews WHERE review_id = ?", (review_id,)).fetchone()
+    return None if row is None else rows.review(row)
+
+
+def add_review(
+    conn: sqlite3.Connection,
+    now: str,
+    key: tuple[str, str, str],
+    *,
+    reason: str,
+    candidates: str,
+    payload: str,
+) -> Review:
+    """Insert the record's open item, or update it when there is one."""
+    row = conn.execute(
+        "SELECT review_id FROM reviews WHERE administration = ? AND entity = ? "
+        "AND crm_key = ? AND resolution IS NULL",
+        key,
+    ).fetchone()
+    if row is not None:
+        review_id = int(row["review_id"])
+        conn.execute(
+            "UPDATE reviews SET reason = ?, candidates = ?, payload = ?, updated_at = ? "
+            "WHERE review_id = ?",
+            (reason, candidates, payload, now, review_id),
+        )
+    else:
+        cursor = conn.execute(
+            "INSERT INTO reviews (administration, entity, crm_key, reason, candidates, "
+            "payload, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (*key, reason, candidates, payload, now, now),
+        )
+        assert cursor.lastrowid is not None  # an INSERT into a rowid table always sets it
+        review_id = cursor.lastrowid
+    review = fetch_review(conn, review_id)
+    assert review is not None  # written in this transaction
+    return review
+
+
+def resolve_review(
+    conn: sqlite3.Connection,
+    now: str,
+    review_id: int,
+    resolution: ReviewResolution,
+    remote_id: str | None,
+) -> Review:
+    """Settle an open item."""
+    if resolution is ReviewResolution.LINK and not remote_id:
+        raise SyncError("resolving a review with 'link' needs the remote_id to link to")
+    if resolution is not ReviewResolution.LINK and remote_id is not None:
+        raise SyncError(f"a remote_id only goes with 'link', not with {resolution.value!r}")
+    review = fetch_review(conn, review_id)
+    if review is None:
+        raise SyncError(f"there is no review item {review_id}")
+    if not review.is_open:
+        raise SyncError(
+            f"review item {review_id} was already resolved ({review.resolution}); "
+            "raise a new one if the record needs another look"
+        )
+    conn.execute(
+        "UPDATE reviews SET resolution = ?, remote_id = ?, resolved_at = ?, updated_at = ? "
+        "WHERE review_id = ?",
+        (resolution.value, remote_id, now, now, review_id),
+    )
+    settled = fetch_review(conn, review_id)
+    assert settled is not None  # read just above in this transaction
+    return settled
+
+
+def list_reviews(
+    conn: sqlite3.Connection, administration: str | None, open_only: bool
+) -> list[Review]:
+    """Return review items, oldest first."""
+    found = conn.execute(
+        "SELECT * FROM reviews WHERE (? IS NULL OR administration = ?) "
+        "AND (? = 0 OR resolution IS NULL) ORDER BY created_at, review_id",
+        (administration, administration, int(open_only)),
+    )
+    return [rows.review(row) for row in found]
+
+
+def record_run(
+    conn: sqlite3.Connection,
+    administration: str,
+    kind: str,
+    *,
+    started_at: str,
+    finished_at: str,
+    ok: bool,
+    counts: str,
+) -> Run:
+    """Insert a finished run."""
+    cursor = conn.execute(
+        "INSERT INTO runs (administration, kind, started_at, finished_at, ok, counts) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (administration, kind, started_at, finished_at, int(ok), counts),
+    )
+    row = conn.execute("SELECT * FROM runs WHERE run_id = ?", (cursor.lastrowid,)).fetchone()
+    return rows.run(row)
+
+
+def last_run(
+    conn: sqlite3.Connection, administration: str, kind: str | None, ok: bool | None
+) -> Run | None:
+    """Return the latest-finished matching run, or None."""
+    row = conn.execute(
+        "SELECT * FROM runs WHERE administration = ? AND (? IS NULL OR kind = ?) "
+        "AND (? IS NULL OR ok = ?) ORDER BY finished_at DESC, run_id DESC LIMIT 1",
+        (
+            administration,
+            kind,
+            kind,
+            None if ok is None else int(ok),
+            None if ok is None else int(ok),
+        ),
+    ).fetchone()
+    return None if row is None else rows.run(row)

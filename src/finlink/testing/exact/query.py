@@ -1,0 +1,190 @@
+"""Running OData query options over stored rows and building Exact's list envelope.
+
+Page sizes (reference §4.2): 60 rows on normal endpoints, 1,000 on ``/bulk/`` and ``/sync/``;
+``__next`` carries a ``$skiptoken`` (the last key, ``guid'…'`` or ``123L``) and is absent on
+the last page. ``$inlinecount=allpages`` adds ``__count`` (a string, as OData v2 JSON has it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote
+
+import attrs
+
+from finlink.testing.exact.entities.base import EntitySpec, Record
+from finlink.testing.exact.odata import (
+    Literal,
+    Node,
+    ODataError,
+    evaluate,
+    field_names,
+    parse_filter,
+    parse_orderby,
+    parse_select,
+)
+from finlink.testing.exact.wire import exact_error
+
+__all__ = ["Page", "QueryPlan", "run_query"]
+
+NORMAL_PAGE = 60
+LARGE_PAGE = 1000
+SELECT_OR_TOP = "Please add a $select or a $top=1 statement to the query string."
+
+
+@attrs.frozen(kw_only=True)
+class QueryPlan:
+    """What the endpoint demands of a list query.
+
+    Attributes:
+        spec: The entity.
+        page_size: Rows per page.
+        order_key: The key rows are ordered and skip-tokened by.
+        extra_fields: Fields the endpoint adds to the entity (``Timestamp`` on sync).
+        require_select: Whether ``$select`` (or ``$top=1``) is mandatory (bulk, §4.2).
+        filter_only: When set, the only fields ``$filter`` may use (sync: ``Timestamp``).
+        mandatory_filter: Fields one of which ``$filter`` must use (§4.4).
+    """
+
+    spec: EntitySpec
+    page_size: int = NORMAL_PAGE
+    order_key: str
+    extra_fields: tuple[str, ...] = ()
+    require_select: bool = False
+    filter_only: frozenset[str] | None = None
+    mandatory_filter: tuple[str, ...] = ()
+
+
+@attrs.frozen(kw_only=True)
+class Page:
+    """One page of results: rows (stored values), the next link and the inline count."""
+
+    rows: list[Record]
+    select: list[str] | None
+    next_url: str | None
+    count: int | None
+
+
+def _no_property(name: str, spec: EntitySpec) -> ODataError:
+    return ODataError(f"No property '{name}' exists in type '{spec.type_name}'.")
+
+
+def _sort_value(value: Any) -> tuple[int, Any]:
+    if value is None:
+        return (0, "")
+    if isinstance(value, uuid.UUID):
+        return (1, str(value))
+    return (1, value)
+
+
+def _parse_int(query: Mapping[str, str], name: str) -> int | None:
+    text = query.get(name)
+    if text is None:
+        return None
+    if not text.strip().isdigit():
+        raise ODataError(f"Invalid value for {name}: '{text}'.")
+    return int(text)
+
+
+def _validate_options(
+    plan: QueryPlan, query: Mapping[str, str]
+) -> tuple[Node | None, list[str] | None]:
+    known = {spec.name for spec in plan.spec.fields} | set(plan.extra_fields)
+    select = parse_select(query["$select"]) if "$select" in query else None
+    for name in select or ():
+        if name not in known:
+            raise _no_property(name, plan.spec)
+    top = _parse_int(query, "$top")
+    if plan.require_select and select is None and top != 1:
+        raise ODataError(SELECT_OR_TOP)
+    node = parse_filter(query["$filter"]) if query.get("$filter", "").strip() else None
+    used = field_names(node) if node is not None else set()
+    for name in sorted(used):
+        if name not in known:
+            raise _no_property(name, plan.spec)
+    if plan.filter_only is not None and used - plan.filter_only:
+        # "only the timestamp field is allowed as parameter" (§4.7); wording as picqer#500
+        raise ODataError(
+            "Filtering on these fields is not supported: "
+            + ",".join(sorted(used - plan.filter_only))
+        )
+    if plan.mandatory_filter and not used & set(plan.mandatory_filter):
+        raise ODataError(
+            "This endpoint has mandatory filtering applied. A GET request for this endpoint "
+            "must have a $filter parameter with one of the following fields in the url:"
+            + ",".join(plan.mandatory_filter)
+            + "."
+        )
+    return node, select
+
+
+def _by_field(name: str) -> Callable[[Record], tuple[int, Any]]:
+    def key(row: Record) -> tuple[int, Any]:
+        return _sort_value(row.get(name))
+
+    return key
+
+
+def run_query(plan: QueryPlan, rows: list[Record], query: Mapping[str, str], url: str) -> Page:
+    """Filter, order and page ``rows`` as the query options say.
+
+    Args:
+        plan: The endpoint's rules.
+        rows: Every row of the entity (stored values).
+        query: The request's query options.
+        url: The request URL without query string (for ``__next``).
+
+    Raises:
+        HttpError: 400 with Exact's error body for a query Exact refuses.
+    """
+    try:
+        return _run(plan, rows, query, url)
+    except ODataError as exc:
+        raise exact_error(400, str(exc)) from exc
+
+
+def _run(plan: QueryPlan, rows: list[Record], query: Mapping[str, str], url: str) -> Page:
+    node, select = _validate_options(plan, query)
+    if node is not None:
+        rows = [row for row in rows if evaluate(node, row) is True]
+    count = len(rows) if query.get("$inlinecount") == "allpages" else None
+    order = parse_orderby(query["$orderby"]) if query.get("$orderby") else []
+    known = {spec.name for spec in plan.spec.fields} | set(plan.extra_fields)
+    for term in order:
+        if term.field not in known:
+            raise _no_property(term.field, plan.spec)
+    rows = sorted(rows, key=lambda row: _sort_value(row.get(plan.order_key)))
+    for term in reversed(order):  # stable sorts, last term first
+        rows = sorted(rows, key=_by_field(term.field), reverse=term.descending)
+    token = query.get("$skiptoken")
+    if token is not None and not order:
+        literal = parse_filter(token)
+        if not isinstance(literal, Literal):
+            raise ODataError("Invalid $skiptoken.")
+        after = _sort_value(literal.value)
+        rows = [row for row in rows if _sort_value(row.get(plan.order_key)) > after]
+    skip = _parse_int(query, "$skip") or 0
+    top = _parse_int(query, "$top")
+    rows = rows[skip:]
+    if top is not None:
+        rows = rows[:top]
+    page, rest = rows[: plan.page_size], rows[plan.page_size :]
+    next_url = None
+    if rest:
+        params = {k: v for k, v in query.items() if k not in ("$skip", "$skiptoken", "$top")}
+        if top is not None:
+            params["$top"] = str(top - len(page))
+        if order:
+            params["$skip"] = str(skip + len(page))
+        else:
+            params["$skiptoken"] = EntitySpec.key_literal(page[-1][plan.order_key])
+        next_url = (
+            url
+            + "?"
+            + "&".join(
+                f"{name}={quote(value, safe=chr(39) + '(),:')}" for name, value in params.items()
+            )
+        )
+    return Page(rows=page, select=select, next_url=next_url, count=count)
