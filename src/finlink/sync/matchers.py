@@ -4,22 +4,17 @@ Every matcher finds candidates through one block of the :class:`CandidateIndex`,
 each one with the same comparison (:func:`compare`), so evidence reads the same whichever rule
 decided. Scores start from the strength of the rule that found the candidate and are adjusted:
 
-======================  =====  ==========================================================
-rule                    base   adjustments
-======================  =====  ==========================================================
-``crm_key``             100    -30 per conflicting KvK or VAT number
-``kvk``, ``vat``        97     lenient name similarity < 90: -6 / -12 / -25; same
-                               address +3; -30 per conflicting KvK or VAT number
-``iban``                92     as ``kvk``
-``email_domain``        name   -5; same address +5, another address -10; other legal
-                               form -6, only one a holding -15; -30 per conflict; links
-                               or passes, never sends to review on its own
-``name_address``        95     other legal form -6; -30 per conflicting KvK or VAT number
-``fuzzy_name``          name   same address +5, same postcode but another house number -5,
-                               another address or one missing -15; shared domain +3;
-                               other legal form -6, only one a holding -15; -30 per
-                               conflicting KvK or VAT number
-======================  =====  ==========================================================
+- `crm_key`, base 100: -30 per conflicting KvK or VAT number.
+- `kvk` and `vat`, base 97; `iban`, base 92: lenient name similarity below 90 -6, below 75
+  -12, below 60 -25; same address +3; -30 per conflicting KvK or VAT number.
+- `email_domain`, base the name similarity -5: same address +5, another address -10; another
+  legal form -6, only one a holding -15; -30 per conflict. It links or passes, never sends to
+  review on its own.
+- `name_address`, base 95: another legal form -6, only one a holding -15; -30 per conflicting
+  KvK or VAT number.
+- `fuzzy_name`, base the name similarity: same address +5, same postcode but another house
+  number -5, another address or one missing -15; shared domain +3; another legal form -6,
+  only one a holding -15; -30 per conflicting KvK or VAT number.
 
 "Name similarity" (:func:`name_similarity`) is computed on the normalised names, legal forms
 removed: the best of rapidfuzz's ``ratio`` and ``token_sort_ratio``. ``token_sort_ratio``
