@@ -308,6 +308,7 @@ class AddressKey:
         postcode: :func:`postcode_key` of the postcode, or None.
         city: The folded city name without spaces, or None.
         country: Upper-case country code.
+        house: Number and addition as one key (``12|a``), or None without a number.
     """
 
     street: str
@@ -316,11 +317,12 @@ class AddressKey:
     postcode: str | None
     city: str | None
     country: str
+    house: str | None = attrs.field(init=False)
 
-    @property
-    def house(self) -> str | None:
-        """Number and addition as one key (``12|a``), or None without a number."""
-        return None if self.number is None else f"{self.number}|{self.addition}"
+    def __attrs_post_init__(self) -> None:
+        # Computed once: it is compared for every candidate and part of two blocking keys.
+        house = None if self.number is None else f"{self.number}|{self.addition}"
+        object.__setattr__(self, "house", house)
 
 
 @lru_cache(maxsize=65536)
