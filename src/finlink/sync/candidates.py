@@ -74,6 +74,10 @@ class RelationKeys:
         name: The normalised name.
         address: The normalised visiting (else postal) address, or None.
         active: False for a remote record that is blocked or archived.
+        name_address: Exact-match key: compact name, postcode and house number, or None when
+            one of them is missing.
+        street_house: Street, house number and city: the address key when a postcode is
+            missing; None when one of them is missing.
     """
 
     record_id: str
@@ -86,22 +90,19 @@ class RelationKeys:
     name: NameKey
     address: AddressKey | None
     active: bool = True
+    name_address: str | None = attrs.field(init=False)
+    street_house: str | None = attrs.field(init=False)
 
-    @property
-    def name_address(self) -> str | None:
-        """Exact-match key: compact name, postcode and house number, or None if one is missing."""
-        address = self.address
-        if address is None or address.postcode is None or address.number is None:
-            return None
-        return f"{self.name.compact}|{address.postcode}|{address.house}"
-
-    @property
-    def street_house(self) -> str | None:
-        """Street, house number and city: the address key when a postcode is missing."""
-        address = self.address
-        if address is None or address.number is None or not address.street or not address.city:
-            return None
-        return f"{address.street}|{address.house}|{address.city}"
+    def __attrs_post_init__(self) -> None:
+        # Computed once: both are blocking keys, looked up for every subject.
+        address, name_address, street_house = self.address, None, None
+        if address is not None and address.house is not None:
+            if address.postcode:
+                name_address = f"{self.name.compact}|{address.postcode}|{address.house}"
+            if address.street and address.city:
+                street_house = f"{address.street}|{address.house}|{address.city}"
+        object.__setattr__(self, "name_address", name_address)
+        object.__setattr__(self, "street_house", street_house)
 
     def blocking_words(self) -> list[str]:
         """Name words that may form a block: no stop words or single letters, sorted."""
@@ -237,7 +238,15 @@ class CandidateIndex:
             ("street_house", keys.street_house),
         ):
             if value:
-                _put(exact[field], value, keys)
+                block = exact[field]
+                # Inlined _put: this loop runs eight times per relation indexed.
+                found = block.get(value)
+                if found is None:
+                    block[value] = keys
+                elif isinstance(found, list):
+                    found.append(keys)
+                else:
+                    block[value] = [found, keys]
         for domain in keys.domains:
             _put(exact["domain"], domain, keys)
         for word in keys.blocking_words():

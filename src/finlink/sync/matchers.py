@@ -4,22 +4,17 @@ Every matcher finds candidates through one block of the :class:`CandidateIndex`,
 each one with the same comparison (:func:`compare`), so evidence reads the same whichever rule
 decided. Scores start from the strength of the rule that found the candidate and are adjusted:
 
-======================  =====  ==========================================================
-rule                    base   adjustments
-======================  =====  ==========================================================
-``crm_key``             100    -30 per conflicting KvK or VAT number
-``kvk``, ``vat``        97     lenient name similarity < 90: -6 / -12 / -25; same
-                               address +3; -30 per conflicting KvK or VAT number
-``iban``                92     as ``kvk``
-``email_domain``        name   -5; same address +5, another address -10; other legal
-                               form -6, only one a holding -15; -30 per conflict; links
-                               or passes, never sends to review on its own
-``name_address``        95     other legal form -6; -30 per conflicting KvK or VAT number
-``fuzzy_name``          name   same address +5, same postcode but another house number -5,
-                               another address or one missing -15; shared domain +3;
-                               other legal form -6, only one a holding -15; -30 per
-                               conflicting KvK or VAT number
-======================  =====  ==========================================================
+- `crm_key`, base 100: -30 per conflicting KvK or VAT number.
+- `kvk` and `vat`, base 97; `iban`, base 92: lenient name similarity below 90 -6, below 75
+  -12, below 60 -25; same address +3; -30 per conflicting KvK or VAT number.
+- `email_domain`, base the name similarity -5: same address +5, another address -10; another
+  legal form -6, only one a holding -15; -30 per conflict. It links or passes, never sends to
+  review on its own.
+- `name_address`, base 95: another legal form -6, only one a holding -15; -30 per conflicting
+  KvK or VAT number.
+- `fuzzy_name`, base the name similarity: same address +5, same postcode but another house
+  number -5, another address or one missing -15; shared domain +3; another legal form -6,
+  only one a holding -15; -30 per conflicting KvK or VAT number.
 
 "Name similarity" (:func:`name_similarity`) is computed on the normalised names, legal forms
 removed: the best of rapidfuzz's ``ratio`` and ``token_sort_ratio``. ``token_sort_ratio``
@@ -198,42 +193,47 @@ def compare(
     )
 
 
+def _same_address(subject: RelationKeys, candidate: RelationKeys) -> tuple[bool | None, bool]:
+    """(Same address, or None when one is missing or too vague; same postcode)."""
+    mine, theirs = subject.address, candidate.address
+    if mine is None or theirs is None:
+        return None, False
+    same_postcode = bool(mine.postcode) and mine.postcode == theirs.postcode
+    same_house = mine.number is not None and mine.house == theirs.house
+    if same_house and (
+        same_postcode
+        or (mine.street and mine.city and mine.street == theirs.street and mine.city == theirs.city)
+    ):
+        return True, same_postcode
+    if same_postcode or (mine.postcode and theirs.postcode):
+        return False, same_postcode
+    if mine.city and theirs.city and mine.city != theirs.city:
+        return False, False
+    return None, False
+
+
 def _compare_addresses(
     subject: RelationKeys, candidate: RelationKeys, phrases: list[str]
 ) -> tuple[bool | None, bool]:
     """Return (same address or None when unknown, same postcode); append the phrase."""
-    mine_addr, their_addr = subject.address, candidate.address
-    same_address: bool | None = None
-    same_postcode = False
-    if mine_addr is not None and their_addr is not None:
-        same_postcode = bool(mine_addr.postcode) and mine_addr.postcode == their_addr.postcode
-        same_house = mine_addr.number is not None and mine_addr.house == their_addr.house
-        number = f"{mine_addr.number}{mine_addr.addition.upper()}"
-        shown_postcode = subject.relation.address.postcode if subject.relation.address else ""
-        if same_postcode and same_house:
-            same_address = True
-            phrases.append(f"same postcode {shown_postcode} and house number {number}")
-        elif (
-            same_house
-            and mine_addr.street
-            and mine_addr.city
-            and mine_addr.street == their_addr.street
-            and mine_addr.city == their_addr.city
-        ):
-            same_address = True
-            phrases.append(f"same street and house number {number} in the same city")
-        elif same_postcode:
-            same_address = False
-            phrases.append(f"same postcode {shown_postcode} but another house number")
-        elif mine_addr.postcode and their_addr.postcode:
-            same_address = False
-            theirs = candidate.relation.address.postcode if candidate.relation.address else ""
-            phrases.append(f"different postcode ({shown_postcode} vs {theirs})")
-        elif mine_addr.city and their_addr.city and mine_addr.city != their_addr.city:
-            same_address = False
-            phrases.append("different city")
-    else:
+    same_address, same_postcode = _same_address(subject, candidate)
+    mine, theirs = subject.address, candidate.address
+    if mine is None or theirs is None:
         phrases.append("no address to compare")
+        return same_address, same_postcode
+    number = f"{mine.number}{mine.addition.upper()}"
+    shown = subject.relation.address.postcode if subject.relation.address else ""
+    if same_address and same_postcode:
+        phrases.append(f"same postcode {shown} and house number {number}")
+    elif same_address:
+        phrases.append(f"same street and house number {number} in the same city")
+    elif same_postcode:
+        phrases.append(f"same postcode {shown} but another house number")
+    elif mine.postcode and theirs.postcode:
+        other = candidate.relation.address.postcode if candidate.relation.address else ""
+        phrases.append(f"different postcode ({shown} vs {other})")
+    elif same_address is False:
+        phrases.append("different city")
     return same_address, same_postcode
 
 
@@ -413,19 +413,27 @@ class FuzzyNameMatcher:
             name_score = name_similarity(subject, candidate, cutoff=cutoff)
             if not name_score:
                 continue
-            pair = compare(subject, candidate, name_score=name_score)
-            score = pair.name_score - pair.entity_penalty
-            if pair.same_address:
-                score += 5
-            elif pair.same_postcode:
-                score -= 5
-            else:  # another address, or one side has none: the name alone must carry it
-                score -= 15
+            same_address, same_postcode = _same_address(subject, candidate)
+            score = round(name_score) + _fuzzy_address_points(same_address, same_postcode)
             if not set(subject.domains).isdisjoint(candidate.domains):
                 score += 3
+            if score < config.review_threshold:
+                # Evidence is only written for candidates that can still count: the legal
+                # form and conflict checks in compare() can only lower the score further.
+                continue
+            pair = compare(subject, candidate, name_score=name_score)
+            score -= pair.entity_penalty
             # 100 is kept for exact evidence; a similar name never claims certainty.
             scored.append(_scored(candidate, min(score, 99), pair, ()))
         return decide(self.name, scored, config)
+
+
+def _fuzzy_address_points(same_address: bool | None, same_postcode: bool) -> int:
+    if same_address:
+        return 5
+    if same_postcode:
+        return -5
+    return -15  # another address, or one side has none: the name alone must carry it
 
 
 #: The built-in matchers in their default order: strongest evidence first.
