@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -89,9 +89,9 @@ class Cli:
 
 
 @pytest.fixture
-def cli(tmp_path: Path) -> Iterator[Cli]:
+def cli(tmp_path: Path) -> Cli:
     """A ``finlink`` runner with two memory administrations, ``bv`` and ``stichting``."""
-    yield Cli(tmp_path)
+    return Cli(tmp_path)
 
 
 def outcomes_by(data: Mapping[str, Any], entity: str) -> list[tuple[str, str, str]]:

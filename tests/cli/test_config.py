@@ -142,7 +142,8 @@ def test_a_secret_written_into_the_file_is_refused(tmp_path: Path) -> None:
             "must be true or false",
         ),
         (
-            '[administrations.x]\nbackend = "memory"\n[administrations.x.ledger_map]\n8000 = 8010\n',
+            '[administrations.x]\nbackend = "memory"\n'
+            "[administrations.x.ledger_map]\n8000 = 8010\n",
             "administrations.x.ledger_map.8000",
             "must be non-empty text",
         ),

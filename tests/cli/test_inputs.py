@@ -5,17 +5,25 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from finlink import Relation, RelationRole
 from finlink.cli.inputs import InputError, read_records
 from finlink.model.booking import Booking, Project
 from tests.cli.conftest import Cli
 from tests.cli.records import crm_relation, invoice
 
-RELATIONS_CSV = """\
-id,name,roles,email,payment_term_days,coc_number,visiting_address.line1,visiting_address.postcode,visiting_address.city,visiting_address.country,contact.first_name,contact.last_name,contact.email,extra.unit
-crm-1,Bakkerij De Vries B.V.,customer,info@devries.nl,30,30000001,Hoofdstraat 1,3511 AB,Utrecht,NL,Jan,de Vries,jan@devries.nl,company
-crm-2,Hoveniers Bos,customer;supplier,,14,30000002,,,,,,,,foundation
-"""
+RELATIONS_CSV = "".join(
+    line + "\n"
+    for line in (
+        "id,name,roles,email,payment_term_days,coc_number,visiting_address.line1,"
+        "visiting_address.postcode,visiting_address.city,visiting_address.country,"
+        "contact.first_name,contact.last_name,contact.email,extra.unit",
+        "crm-1,Bakkerij De Vries B.V.,customer,info@devries.nl,30,30000001,Hoofdstraat 1,"
+        "3511 AB,Utrecht,NL,Jan,de Vries,jan@devries.nl,company",
+        "crm-2,Hoveniers Bos,customer;supplier,,14,30000002,,,,,,,,foundation",
+    )
+)
 
 
 def test_json_syntax_error_names_the_file_and_line_and_writes_nothing(cli: Cli) -> None:
@@ -105,25 +113,21 @@ def test_csv_bad_rows_are_reported_with_their_line_and_column(cli: Cli) -> None:
 def test_csv_missing_required_field_names_the_column(tmp_path: Path) -> None:
     path = tmp_path / "relations.csv"
     path.write_text("id,name,roles\ncrm-1,,customer\n", encoding="utf-8")
-    try:
+    with pytest.raises(InputError) as caught:
         read_records(path, Relation)
-    except InputError as error:
-        assert [str(p) for p in error.problems] == [f"{path}, line 2, name: is required [required]"]
-    else:  # pragma: no cover - the assertion is the point
-        raise AssertionError("expected an InputError")
+    assert [str(p) for p in caught.value.problems] == [
+        f"{path}, line 2, name: is required [required]"
+    ]
 
 
 def test_csv_with_an_unknown_column_is_refused_before_any_row(tmp_path: Path) -> None:
     path = tmp_path / "projects.csv"
     path.write_text("id,number,omschrijving\nprj-1,P1,x\n", encoding="utf-8")
-    try:
+    with pytest.raises(InputError) as caught:
         read_records(path, Project)
-    except InputError as error:
-        (problem,) = error.problems
-        assert problem.location == "line 1"
-        assert "unknown column(s) omschrijving" in problem.message
-    else:  # pragma: no cover
-        raise AssertionError("expected an InputError")
+    (problem,) = caught.value.problems
+    assert problem.location == "line 1"
+    assert "unknown column(s) omschrijving" in problem.message
 
 
 def test_csv_projects_are_read(tmp_path: Path) -> None:
