@@ -17,7 +17,10 @@ __all__ = ["sandbox"]
 _HOST = "127.0.0.1"
 
 
-def _serve_exact(port: int) -> tuple[AbstractContextManager[Any], str, list[str]]:
+Served = tuple[AbstractContextManager[Any], str, str, dict[str, str]]
+
+
+def _serve_exact(port: int) -> Served:
     from finlink.testing import ExactSandbox  # noqa: PLC0415 - only this command needs it
 
     emulator = ExactSandbox(clock=SystemClock())
@@ -30,33 +33,32 @@ def _serve_exact(port: int) -> tuple[AbstractContextManager[Any], str, list[str]
     consent = f"{handle.url}/api/oauth2/auth?" + urlencode(
         {"client_id": app.client_id, "redirect_uri": app.redirect_uri, "response_type": "code"}
     )
-    lines = [
-        f"Exact Online sandbox at {handle.url}",
-        f"  client id:     {app.client_id}",
-        f"  client secret: {app.client_secret}",
-        f"  redirect URI:  {app.redirect_uri}",
-        f"  divisions:     {', '.join(str(d) for d in emulator.divisions)}",
-        f"  consent (gives ?code=): {consent}",
-        f"  token endpoint: {handle.url}/api/oauth2/token",
-    ]
-    return handle, handle.url, lines
+    credentials = {
+        "client id": app.client_id,
+        "client secret": app.client_secret,
+        "redirect URI": app.redirect_uri,
+        "divisions": ", ".join(str(d) for d in emulator.divisions),
+        "consent URL": consent,
+        "token URL": f"{handle.url}/api/oauth2/token",
+        "API base": f"{handle.url}/api/v1",
+    }
+    return handle, handle.url, f"Exact Online sandbox at {handle.url}", credentials
 
 
-def _serve_snelstart(port: int) -> tuple[AbstractContextManager[Any], str, list[str]]:
+def _serve_snelstart(port: int) -> Served:
     from finlink.testing import SnelStartSandbox  # noqa: PLC0415 - only this command needs it
 
     emulator = SnelStartSandbox(clock=SystemClock())
     keys = emulator.add_administration("Demo B.V.")
     server = emulator.serve(_HOST, port)
-    lines = [
-        f"SnelStart sandbox at {server.url}",
-        f"  API base:         {server.api_url}",
-        f"  token endpoint:   {server.token_url}",
-        f"  administration:   {keys.name}",
-        f"  koppelsleutel:    {keys.koppelsleutel}",
-        f"  subscription key: {keys.subscription_key}",
-    ]
-    return server, server.url, lines
+    credentials = {
+        "administration": keys.name,
+        "koppelsleutel": keys.koppelsleutel,
+        "subscription key": keys.subscription_key,
+        "token URL": server.token_url,
+        "API base": server.api_url,
+    }
+    return server, server.url, f"SnelStart sandbox at {server.url}", credentials
 
 
 @click.command()
@@ -76,12 +78,17 @@ def sandbox(state: CliState, vendor: str, port: int) -> None:
     The sandbox keeps everything in memory; stopping it forgets it all.
     """
     control = state.sandbox or SandboxControl()
-    server, url, lines = (_serve_exact if vendor == "exact" else _serve_snelstart)(port)
+    server, url, title, credentials = (_serve_exact if vendor == "exact" else _serve_snelstart)(
+        port
+    )
     with server:
-        for line in lines:
-            click.echo(line)
-        click.echo("Press Ctrl-C to stop.")
+        click.echo(title)
+        width = max(len(label) for label in credentials) + 1
+        for label, value in credentials.items():
+            click.echo(f"  {label + ':':<{width}} {value}")
+        click.echo("Made-up test credentials; press Ctrl-C to stop.")
         control.url = url
+        control.credentials = dict(credentials)
         control.ready.set()
         try:
             # Wake now and then: a signal (Ctrl-C) is only handled between waits.

@@ -118,7 +118,7 @@ def errors(
                 "rule",
                 "vendor code",
                 "attempts",
-                "retried",
+                "retry",
                 "reason",
             ),
             [
@@ -129,7 +129,7 @@ def errors(
                     e.rule or "",
                     e.vendor_code or "",
                     str(e.attempts),
-                    "yes" if e.retriable else "after a fix",
+                    "automatic" if e.retriable else "after a fix",
                     e.message,
                 )
                 for e in entries

@@ -35,11 +35,13 @@ class SandboxControl:
         stop: Set it to stop serving.
         ready: Set once the server listens.
         url: The base URL once it listens.
+        credentials: What it printed for clients to use (label → value).
     """
 
     stop: threading.Event = attrs.field(factory=threading.Event)
     ready: threading.Event = attrs.field(factory=threading.Event)
     url: str | None = None
+    credentials: dict[str, str] = attrs.field(factory=dict)
 
 
 @attrs.define(kw_only=True)
