@@ -52,9 +52,7 @@ def test_the_memory_example_of_the_configuration_page_loads(tmp_path: Path) -> N
     assert load_config(path).administrations["demo"].backend == "memory"
 
 
-def _commands(
-    group: click.Group, prefix: str = "finlink"
-) -> list[tuple[str, click.Command]]:
+def _commands(group: click.Group, prefix: str = "finlink") -> list[tuple[str, click.Command]]:
     found: list[tuple[str, click.Command]] = []
     for name, command in group.commands.items():
         path = f"{prefix} {name}"
@@ -64,7 +62,7 @@ def _commands(
     return found
 
 
-@pytest.mark.parametrize(("path", "command"), _commands(main), ids=lambda v: str(v))
+@pytest.mark.parametrize(("path", "command"), _commands(main), ids=str)
 def test_every_command_and_option_is_documented_with_an_example(
     path: str, command: click.Command
 ) -> None:

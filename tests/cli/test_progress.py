@@ -11,9 +11,7 @@ from tests.cli.records import crm_relation, invoice
 
 
 def test_the_router_reports_every_record_the_engine_syncs(cli: Cli) -> None:
-    engine, router = build_engine(
-        load_config(cli.config), environ={}, backend_factory=cli.factory
-    )
+    engine, router = build_engine(load_config(cli.config), environ={}, backend_factory=cli.factory)
     seen: list[int] = []
     router.on_record = lambda: seen.append(1)
     with engine.store:
@@ -41,7 +39,9 @@ def test_quiet_turns_progress_off_even_on_a_terminal(
     assert result.stderr == ""
 
 
-def test_no_progress_when_stderr_is_not_a_terminal(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_progress_when_stderr_is_not_a_terminal(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
     relations = cli.write_records("relations.json", [crm_relation(0)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from finlink._errors import ConfigurationError
+from finlink._errors import ConfigurationError, FinlinkError
 from finlink.backends import Backend, load_backend
 from finlink.cli.config import AdministrationConfig, ConfigError, FinlinkConfig
 from finlink.cli.config import resolve_backend_options as resolve_options
@@ -139,8 +139,9 @@ def build_engine(
     router = CountingRouter(_router(config))
     try:
         store = SQLiteStore(config.state_store)
-    except (OSError, ConfigurationError) as exc:
-        raise ConfigError(config.path, "state_store", f"cannot be opened: {exc}") from exc
+    except (OSError, FinlinkError) as exc:
+        # A folder that does not exist, a file that is not a database: set-up problems.
+        raise ConfigError(config.path, "state_store", str(exc)) from exc
     engine = SyncEngine(
         store=store,
         backends=backends,
