@@ -159,3 +159,27 @@ def test_duplicates_exits_0_on_a_clean_file(cli: Cli) -> None:
     result = cli.invoke("duplicates", "--relations", str(relations))
     assert result.exit_code == 0
     assert "Likely duplicates: (none)" in result.stdout
+
+
+def test_report_json_keys_are_stable(cli: Cli) -> None:
+    relations = cli.write_records("relations.json", [crm_relation(0)])
+    _, data = cli.json("sync", "--relations", str(relations))
+    assert set(data) == {"ok", "counts", "outcomes", "inbound"}
+    assert set(data["outcomes"][0]) == {
+        "administration",
+        "entity",
+        "crm_key",
+        "kind",
+        "remote_id",
+        "changes",
+        "match",
+        "conflicts",
+        "problems",
+        "notes",
+        "status",
+        "error",
+        "retriable",
+    }
+    assert data["counts"]["bv"] == {"created": 3}
+    _, plan = cli.json("plan", "--relations", str(relations))
+    assert set(plan) == {"ok", "counts", "operations"}
