@@ -160,3 +160,24 @@ def _relations_json(count: int) -> list[dict[str, object]]:
     from finlink.serialization import to_dict
 
     return [to_dict(crm_relation(i)) for i in range(count)]
+
+
+def test_csv_cells_may_hold_quoted_commas_and_line_breaks(tmp_path: Path) -> None:
+    path = tmp_path / "relations.csv"
+    path.write_text(
+        "id, name ,roles,visiting_address.line1,visiting_address.line2,visiting_address.city,"
+        "visiting_address.country\r\n"
+        'crm-1,"Jansen, Smit & Co",customer,Hoofdstraat 1,"Gebouw B\r\nDerde verdieping",'
+        "Utrecht,NL\r\n"
+        "crm-2,,customer,,,,\r\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as caught:
+        read_records(path, Relation)
+    # The quoted line break makes crm-2 the fourth line of the file.
+    assert [(p.location, p.field) for p in caught.value.problems] == [("line 4", "name")]
+    path.write_text(path.read_text(encoding="utf-8").rsplit("crm-2", 1)[0], encoding="utf-8")
+    (relation,) = read_records(path, Relation)
+    assert relation.name == "Jansen, Smit & Co"
+    assert relation.visiting_address is not None
+    assert relation.visiting_address.line2 == "Gebouw B\nDerde verdieping"

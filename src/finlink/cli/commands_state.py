@@ -10,6 +10,7 @@ import click
 from finlink.cli.output import EXIT_ATTENTION, EXIT_OK, dump_json, json_option, print_table
 from finlink.cli.state import CliState, pass_state
 from finlink.model.readback import OpenItem
+from finlink.sync import SyncEngine
 from finlink.sync.store import ErrorEntry
 
 __all__ = ["errors", "open_items", "status"]
@@ -156,6 +157,24 @@ def _item_dict(item: OpenItem, overdue: bool) -> dict[str, Any]:
     }
 
 
+def _full_pull(engine: SyncEngine) -> list[OpenItem]:
+    """Everything still open, leaving the incremental read position where it was.
+
+    The engine reads open items from a cursor; without one it reads everything open. The
+    cursor is put back afterwards, so looking at the full list never makes a host's next
+    incremental pull (``--changed`` or ``SyncEngine.pull_open_items``) miss a change.
+    """
+    store = engine.store
+    saved = {name: store.get_cursor(name, _OPEN_ITEMS_STREAM) for name in engine.administrations}
+    try:
+        for name in saved:
+            store.set_cursor(name, _OPEN_ITEMS_STREAM, None)
+        return engine.pull_open_items()
+    finally:
+        for name, cursor in saved.items():
+            store.set_cursor(name, _OPEN_ITEMS_STREAM, cursor)
+
+
 @click.command("open-items")
 @click.option(
     "--changed",
@@ -173,17 +192,13 @@ def open_items(ctx: click.Context, state: CliState, changed: bool, as_json: bool
     """
     state.as_json = as_json
     engine = state.engine()
-    if not changed:
-        # The engine reads open items incrementally; forgetting the cursor makes this one
-        # read full, which lists everything still open.
-        for name in engine.administrations:
-            engine.store.set_cursor(name, _OPEN_ITEMS_STREAM, None)
+    pulled = engine.pull_open_items() if changed else _full_pull(engine)
     # Items carry the backend's own administration id (``exact:123456``); show the name
     # the configuration gives it, which is what every other command uses.
     names = {engine.backend(n).administration: n for n in engine.administrations}
     items = [
         attrs.evolve(i, administration=names.get(i.administration, i.administration))
-        for i in engine.pull_open_items()
+        for i in pulled
     ]
     today = engine.clock.now().date()
     rows = [(item, item.is_overdue(today)) for item in items]

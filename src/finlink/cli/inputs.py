@@ -15,6 +15,7 @@ the item index (JSON records) and the field.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
@@ -260,8 +261,10 @@ def _build(
 
 
 def _csv_records(name: str, text: str, cls: type[T]) -> list[T]:
-    reader = csv.DictReader(text.splitlines(keepends=True))
-    header = reader.fieldnames or []
+    # newline="": the csv module handles line endings itself, also inside quoted cells.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [column.strip() for column in reader.fieldnames or []]
+    reader.fieldnames = header
     allowed = set(RELATION_COLUMNS + CONTACT_COLUMNS) if cls is Relation else set(PROJECT_COLUMNS)
     unknown = [
         col
