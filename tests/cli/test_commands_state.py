@@ -226,3 +226,15 @@ def test_review_resolve_refuses_a_remote_record_linked_elsewhere(cli: Cli) -> No
     result = cli.invoke("review", "resolve", str(item["id"]), "--link", taken.remote_id)
     assert result.exit_code == 1
     assert cli.json("review")[1]["reviews"] != []  # still open: nothing was half-done
+
+
+def test_review_resolve_create_records_the_decision(cli: Cli) -> None:
+    _ambiguous(cli)
+    (item,) = cli.json("review")[1]["reviews"]
+    status, data = cli.json("review", "resolve", str(item["id"]), "--create")
+    assert status == 0
+    assert (data["review"]["resolution"], data["review"]["remote_id"]) == ("create", None)
+    with cli.store() as store:
+        settled = store.get_review(item["id"])
+    assert settled is not None
+    assert settled.resolution == "create"

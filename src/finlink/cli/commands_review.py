@@ -141,7 +141,11 @@ def resolve(
     if as_json:
         dump_json({"ok": True, "review": _review_dict(settled)})
     else:
-        done = {"link": f"linked to {remote_id}", "create": "to be created", "dismiss": "dismissed"}
+        done = {
+            "link": f"linked to {remote_id}",
+            "create": "resolved: create",
+            "dismiss": "dismissed",
+        }
         click.echo(
             f"Review {review_id} ({settled.entity} {settled.crm_key} in "
             f"{settled.administration}): {done[resolution.value]}."
