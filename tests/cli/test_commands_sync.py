@@ -183,3 +183,9 @@ def test_report_json_keys_are_stable(cli: Cli) -> None:
     assert data["counts"]["bv"] == {"created": 3}
     _, plan = cli.json("plan", "--relations", str(relations))
     assert set(plan) == {"ok", "counts", "operations"}
+
+
+def test_duplicates_needs_no_configuration(cli: Cli) -> None:
+    cli.config.unlink()
+    relations = cli.write_records("relations.json", [crm_relation(0), crm_relation(1)])
+    assert cli.invoke("duplicates", "--relations", str(relations)).exit_code == 0
