@@ -17,10 +17,10 @@ __all__ = ["sandbox"]
 _HOST = "127.0.0.1"
 
 
-Served = tuple[AbstractContextManager[Any], str, str, dict[str, str]]
+_Served = tuple[AbstractContextManager[Any], str, str, dict[str, str]]
 
 
-def _serve_exact(port: int) -> Served:
+def _serve_exact(port: int) -> _Served:
     from finlink.testing import ExactSandbox  # noqa: PLC0415 - only this command needs it
 
     emulator = ExactSandbox(clock=SystemClock())
@@ -45,7 +45,7 @@ def _serve_exact(port: int) -> Served:
     return handle, handle.url, f"Exact Online sandbox at {handle.url}", credentials
 
 
-def _serve_snelstart(port: int) -> Served:
+def _serve_snelstart(port: int) -> _Served:
     from finlink.testing import SnelStartSandbox  # noqa: PLC0415 - only this command needs it
 
     emulator = SnelStartSandbox(clock=SystemClock())

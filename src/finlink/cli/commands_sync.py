@@ -50,7 +50,7 @@ def _read(
     return read_inputs(relations=relations, projects=projects, bookings=bookings)
 
 
-def report_status(engine: SyncEngine, report: SyncReport) -> int:
+def _report_status(engine: SyncEngine, report: SyncReport) -> int:
     """The exit status of a run: 2 if credentials were refused, 1 if anything is not done."""
     if report.ok:
         return EXIT_OK
@@ -142,7 +142,7 @@ def sync(
             ticker.phase("bookings", len(inputs.bookings))
             report.extend(engine.sync_bookings(inputs.bookings))
     _print_report(report, as_json)
-    ctx.exit(report_status(engine, report))
+    ctx.exit(_report_status(engine, report))
 
 
 @click.command()
@@ -160,7 +160,7 @@ def retry(ctx: click.Context, state: CliState, limit: int, as_json: bool) -> Non
     engine = state.engine()
     report = engine.retry_failed(limit=limit)
     _print_report(report, as_json)
-    ctx.exit(report_status(engine, report))
+    ctx.exit(_report_status(engine, report))
 
 
 @click.command()
@@ -193,7 +193,7 @@ def resync(
         report = engine.resync(administration, inputs.relations)
         ticker.advance()
     _print_report(report, as_json)
-    ctx.exit(report_status(engine, report))
+    ctx.exit(_report_status(engine, report))
 
 
 @click.command()
