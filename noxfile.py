@@ -77,8 +77,14 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    """Run every script in bench/ and print its figures."""
+    """Run every script in bench/ and print its figures (``nox -s bench -- --quick``)."""
     session.install("-e", EXTRAS)
+    # `nox -s bench -- bench_sync.py --plan 20000` runs one script with its own options;
+    # without arguments every script runs with its defaults.
+    if session.posargs:
+        name, *options = session.posargs
+        session.run("python", str(HERE / "bench" / name), *options)
+        return
     for script in sorted((HERE / "bench").glob("bench_*.py")):
         session.log(f"== {script.name}")
-        session.run("python", str(script), *session.posargs)
+        session.run("python", str(script))

@@ -257,3 +257,59 @@ def test_outbox_entry_survives_a_failure_in_a_second_administration() -> None:
     assert len(world.snel.stored_relations()) == 1
     assert len(world.exact.stored_relations()) == 1
     assert world.store.outbox_depth() == 0
+
+
+def _ambiguous(world: World) -> tuple[str, str]:
+    twin = crm_relation(0, coc_number=None, email=None, contacts=())
+    first = world.exact.add_existing_relation(attrs.evolve(twin, id="a"))
+    second = world.exact.add_existing_relation(attrs.evolve(twin, id="b"))
+    world.engine.sync_relations([crm_relation(0, coc_number=None)])
+    return first, second
+
+
+def test_a_record_waiting_for_review_costs_no_calls_until_decided() -> None:
+    world = World(single=True)
+    _ambiguous(world)
+    world.reset_calls()
+    report = world.engine.sync_relations([crm_relation(0, coc_number=None)])
+    assert dict(world.exact.calls) == {"read_relations": 1}
+    (outcome,) = [o for o in report.outcomes if o.operation.entity == "relation"]
+    assert outcome.status is OutcomeStatus.REVIEW
+    assert "waiting for review" in outcome.operation.notes[0]
+    assert len(world.store.reviews()) == 1
+
+
+def test_review_resolved_by_linking_links_to_the_chosen_record() -> None:
+    world = World(single=True)
+    _, second = _ambiguous(world)
+    (review,) = world.store.reviews()
+    world.store.resolve_review(review.review_id, "link", remote_id=second)
+    report = world.engine.sync_relations([crm_relation(0, coc_number=None)])
+    (outcome,) = [o for o in report.outcomes if o.operation.entity == "relation"]
+    assert outcome.operation.kind is OperationKind.LINK
+    assert outcome.remote_id == second
+    assert world.exact.calls["create_relation"] == 0
+
+
+def test_review_resolved_by_creating_creates_without_matching() -> None:
+    world = World(single=True)
+    _ambiguous(world)
+    (review,) = world.store.reviews()
+    world.store.resolve_review(review.review_id, "create")
+    world.engine.sync_relations([crm_relation(0, coc_number=None)])
+    assert world.exact.calls["create_relation"] == 1
+    assert len(world.exact.stored_relations()) == 3
+
+
+def test_dismissed_review_leaves_the_record_alone_until_it_changes() -> None:
+    world = World(single=True)
+    _ambiguous(world)
+    (review,) = world.store.reviews()
+    world.store.resolve_review(review.review_id, "dismiss")
+    report = world.engine.sync_relations([crm_relation(0, coc_number=None)])
+    assert [o.operation.notes for o in report.outcomes] == [("dismissed in the review queue",)]
+    changed = crm_relation(0, coc_number=None, email="ander@firma0.nl")
+    report = world.engine.sync_relations([changed])
+    assert {o.status for o in report.outcomes if o.operation.entity == "relation"} == {
+        OutcomeStatus.REVIEW
+    }

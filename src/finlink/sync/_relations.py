@@ -14,10 +14,11 @@ from finlink.backends.records import RemoteRecord
 from finlink.model.enums import RelationRole
 from finlink.model.relation import Contact, Relation
 from finlink.sync._match import match_relation, remember_created
-from finlink.sync._run import AdministrationRun, Run
+from finlink.sync._run import AdministrationRun, Run, latest_review
 from finlink.sync.payloads import contact_payload, payload_hash, relation_payload
 from finlink.sync.planner import FieldMerge, Snapshot, merge_fields
 from finlink.sync.report import InboundChange, Operation, OperationKind, Outcome, OutcomeStatus
+from finlink.sync.store import ReviewResolution
 
 __all__ = [
     "CONTACT",
@@ -71,12 +72,22 @@ def refresh_remote(run: Run, name: str) -> None:
         run.store.set_cursor(name, RELATION, changes.cursor)
 
 
-def sync_relation(run: Run, name: str, relation: Relation) -> list[Outcome]:
-    """Plan and (unless dry-run) carry out one relation in one administration."""
+def sync_relation(
+    run: Run, name: str, relation: Relation, fingerprint: str | None = None
+) -> list[Outcome]:
+    """Plan and (unless dry-run) carry out one relation in one administration.
+
+    With a ``fingerprint`` (see :func:`~finlink.sync.payloads.record_fingerprint`), every link
+    written carries it, and it is kept only if everything about the relation — the relation
+    and its contacts — reached the administration; so an unchanged relation is recognised
+    cheaply next time, and a half-sent one is not.
+    """
     adm = run.administrations[name]
     outcomes: list[Outcome] = []
+    syncs: list[_HalfSync] = []
     for entity, half, reference in halves(relation, adm):
-        sync = _HalfSync(run, name, adm, entity, half, reference)
+        sync = _HalfSync(run, name, adm, entity, half, reference, fingerprint=fingerprint)
+        syncs.append(sync)
         outcome = sync.execute()
         outcomes.append(outcome)
         remote_id = outcome.remote_id or outcome.operation.remote_id
@@ -85,6 +96,10 @@ def sync_relation(run: Run, name: str, relation: Relation) -> list[Outcome]:
         sent = outcome.status in (OutcomeStatus.DONE, OutcomeStatus.SKIPPED)
         if sent and adm.settings.sync_contacts and remote_id:
             outcomes.extend(sync.contacts(remote_id))
+    if fingerprint is not None and not run.dry_run:
+        complete = all(o.status in (OutcomeStatus.DONE, OutcomeStatus.SKIPPED) for o in outcomes)
+        for sync in syncs:
+            sync.settle(complete=complete)
     return outcomes
 
 
@@ -98,7 +113,10 @@ class _HalfSync:
     entity: str
     relation: Relation
     reference: str
+    fingerprint: str | None = attrs.field(default=None, kw_only=True)
     crm_now: dict[str, Any] = attrs.field(init=False)
+    #: The snapshot this run wrote for the link, with the fingerprint in it (if it wrote one).
+    written: tuple[str, dict[str, Any], str | None] | None = attrs.field(default=None, init=False)
 
     def __attrs_post_init__(self) -> None:
         self.crm_now = relation_payload(self.relation)
@@ -118,13 +136,60 @@ class _HalfSync:
         return self.run.add(Outcome(operation=op, status=status, remote_id=remote_id))
 
     def record(self, remote_id: str, accounting: dict[str, Any], version: str | None) -> None:
+        snapshot = Snapshot(crm=self.crm_now, accounting=accounting).to_dict()
+        # The fingerprint says "all of this record was sent". With contacts still to go, it is
+        # written only after them (settle): a crash in between must leave the record changed.
+        if self.fingerprint is not None and not self.contacts_to_send():
+            snapshot["fingerprint"] = self.fingerprint
+            self.written = (remote_id, snapshot, version)
         self.run.store.record_outcome(
             self.name,
             self.entity,
             self.relation.id,
             remote_id=remote_id,
-            snapshot=Snapshot(crm=self.crm_now, accounting=accounting).to_dict(),
+            snapshot=snapshot,
             remote_version=version,
+        )
+
+    def contacts_to_send(self) -> bool:
+        """Whether this half has contacts the backend takes."""
+        caps = self.adm.backend.capabilities
+        return bool(
+            self.relation.contacts
+            and self.adm.settings.sync_contacts
+            and caps.supports(Feature.CONTACTS)
+            and caps.max_contacts_per_relation != 0
+        )
+
+    def settle(self, *, complete: bool) -> None:
+        """Keep the fingerprint only when everything was sent; add it if nothing was written."""
+        if self.fingerprint is None:
+            return
+        if self.written is not None:
+            if not complete:  # a contact failed: the next run must look at the record again
+                remote_id, snapshot, version = self.written
+                snapshot = {k: v for k, v in snapshot.items() if k != "fingerprint"}
+                self.run.store.record_outcome(
+                    self.name,
+                    self.entity,
+                    self.relation.id,
+                    remote_id=remote_id,
+                    snapshot=snapshot,
+                    remote_version=version,
+                )
+            return
+        if not complete:
+            return
+        link = self.run.store.get_link(self.name, self.entity, self.relation.id)
+        if link is None or (link.snapshot or {}).get("fingerprint") == self.fingerprint:
+            return
+        self.run.store.record_outcome(
+            self.name,
+            self.entity,
+            self.relation.id,
+            remote_id=link.remote_id,
+            snapshot={**(link.snapshot or {}), "fingerprint": self.fingerprint},
+            remote_version=link.remote_version,
         )
 
     def review(self, op: Operation, reason: str, candidates: list[dict[str, Any]]) -> Outcome:
@@ -144,7 +209,8 @@ class _HalfSync:
     def execute(self) -> Outcome:
         link = self.run.store.get_link(self.name, self.entity, self.relation.id)
         if link is not None:
-            return self.linked(link.remote_id, Snapshot.from_dict(link.snapshot) or _BLANK)
+            snapshot = Snapshot.from_dict(link.snapshot) or _BLANK
+            return self.linked(link.remote_id, snapshot, link.remote_version)
         if self.adm.down:
             op = self.op(OperationKind.CREATE)
             return self.run.add(
@@ -155,11 +221,13 @@ class _HalfSync:
         except FinlinkError as error:
             return self.run.fail(self.op(OperationKind.CREATE), error)
 
-    def linked(self, remote_id: str, snapshot: Snapshot) -> Outcome:
+    def linked(self, remote_id: str, snapshot: Snapshot, version: str | None) -> Outcome:
         if remote_id in self.adm.deleted:
             op = self.op(OperationKind.REVIEW, remote_id=remote_id)
             return self.review(op, "deleted in the administration: create it again, or dismiss", [])
         remote = self.adm.remote_changes.get(remote_id)
+        if remote is not None and version is not None and remote.version == version:
+            remote = None  # finlink's own last write, read back: not the accountant's change
         merge = merge_fields(
             crm_now=self.crm_now,
             snapshot=snapshot,
@@ -252,6 +320,9 @@ class _HalfSync:
                 )
             if not self.run.dry_run:
                 self.run.store.clear_intent(self.name, self.entity, self.relation.id)
+        decided = self.reviewed()
+        if decided is not None:
+            return decided
         result = match_relation(
             self.run,
             self.name,
@@ -269,6 +340,32 @@ class _HalfSync:
                 list(result.candidates),
             )
         return self.create(result.match)
+
+    def reviewed(self) -> Outcome | None:
+        """Act on a person's review decision, or keep waiting for one; None to match anew.
+
+        While an item is open and the CRM record is as it was when the item was raised, the
+        record waits (no matching, no calls). A resolution is carried out once: ``link`` links
+        to the chosen record, ``create`` creates without matching, ``dismiss`` leaves the record
+        alone until it changes in the CRM.
+        """
+        review = latest_review(self.run, self.name, self.entity, self.relation.id)
+        if review is None:
+            return None
+        same = dict(review.payload) == self.crm_now
+        if review.is_open and same:
+            op = self.op(OperationKind.REVIEW, notes=(f"waiting for review: {review.reason}",))
+            return self.done(op, OutcomeStatus.REVIEW)
+        by_person = "decided by a person in the review queue"
+        if review.resolution is ReviewResolution.LINK and review.remote_id:
+            record = self.adm.backend.get_relation(review.remote_id)
+            return self.link_to(record, {"rule": "review", "score": 100, "evidence": by_person})
+        if review.resolution is ReviewResolution.CREATE:
+            return self.create({"rule": "review", "score": 0, "evidence": by_person})
+        if review.resolution is ReviewResolution.DISMISS and same:
+            op = self.op(OperationKind.SKIP, notes=("dismissed in the review queue",))
+            return self.done(op, OutcomeStatus.SKIPPED)
+        return None
 
     def link_to(self, record: RemoteRecord[Relation], match: dict[str, Any] | None) -> Outcome:
         """Link to an existing remote relation, then bring it in line under the policy.

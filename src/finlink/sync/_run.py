@@ -27,9 +27,9 @@ from finlink.sync.conflicts import ConflictPolicy
 from finlink.sync.matching import MatchPipeline
 from finlink.sync.report import InboundChange, Operation, Outcome, OutcomeStatus, SyncReport
 from finlink.sync.settings import AdministrationSettings, CrmLookup, EngineHooks
-from finlink.sync.store import StateStore
+from finlink.sync.store import Review, StateStore
 
-__all__ = ["AdministrationRun", "Run", "describe_error"]
+__all__ = ["AdministrationRun", "Run", "describe_error", "latest_review"]
 
 _log = logging.getLogger("finlink.sync")
 T = TypeVar("T")
@@ -75,7 +75,17 @@ class AdministrationRun:
     index: CandidateIndex | None = None
     records: dict[str, RemoteRecord[Relation]] | None = None
     role_indexes: dict[RelationRole, CandidateIndex] = attrs.field(factory=dict)
+    reviews: dict[tuple[str, str], Review] | None = None
     down: str | None = None
+
+
+def latest_review(run: Run, name: str, entity: str, crm_key: str) -> Review | None:
+    """The latest review item of a record in an administration (read once per run)."""
+    adm = run.administrations[name]
+    if adm.reviews is None:
+        # Oldest first, so a later item of the same record replaces an earlier one.
+        adm.reviews = {(r.entity, r.crm_key): r for r in run.store.reviews(name, open_only=False)}
+    return adm.reviews.get((entity, crm_key))
 
 
 @attrs.define
@@ -93,6 +103,11 @@ class Run:
     outbox_entry: int | None = None
     worker: str | None = None
     unlinked: int = 0
+    #: (administration, entity) → CRM key → (remote id, remote version, fingerprint), read once
+    #: for a large batch.
+    fingerprints: dict[tuple[str, str], dict[str, tuple[str, str | None, str | None]]] = (
+        attrs.field(factory=dict)
+    )
     report: SyncReport = attrs.field(factory=SyncReport)
     operations: list[Operation] = attrs.field(factory=list)
 

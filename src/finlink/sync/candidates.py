@@ -3,15 +3,15 @@
 Matching 100,000 CRM relations against 100,000 remote ones cannot compare every pair (10¹⁰
 comparisons). Instead every remote relation is reduced once to its :class:`RelationKeys`
 (identifiers, normalised name and address), and :class:`CandidateIndex` files it under a
-handful of *blocking keys*: KvK, VAT, IBAN, e-mail/web domain, name+postcode+house number,
-postcode, street+house number+city, name words and pairs of name words. A CRM relation is then
-compared only with the few remote relations that share a blocking key with it.
+handful of *blocking keys*: CRM key, KvK, VAT, IBAN, e-mail/web domain, normalised name,
+name+postcode+house number, postcode, street+house number+city, and uncommon name words. A
+CRM relation is then compared only with the few remote relations that share a blocking key.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from itertools import combinations
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Literal
 
 import attrs
@@ -25,21 +25,34 @@ __all__ = ["BlockingField", "CandidateIndex", "RelationKeys", "relation_keys"]
 
 #: The exact-key blocks :meth:`CandidateIndex.find` can look in.
 BlockingField = Literal[
-    "crm_key", "kvk", "vat", "iban", "domain", "name_address", "postcode", "street_house"
+    "crm_key", "kvk", "vat", "iban", "domain", "name", "name_address", "postcode", "street_house"
 ]
+_EXACT_FIELDS: tuple[BlockingField, ...] = (
+    "crm_key",
+    "kvk",
+    "vat",
+    "iban",
+    "domain",
+    "name",
+    "name_address",
+    "postcode",
+    "street_house",
+)
 
 # Words too common in company names to say anything on their own; they stay in the name (and
 # its fuzzy score) but never form a block.
 _STOP_WORDS = frozenset({"de", "het", "van", "der", "den", "en", "t", "te", "op", "in", "aan"})
-# At most this many words of a name are paired for blocking (15 pairs).
-_MAX_PAIR_WORDS = 6
+
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
 
 
 def _compact(value: str | None) -> str | None:
     if not value:
         return None
-    out = "".join(ch for ch in value if ch.isalnum()).upper()
-    return out or None
+    if value.isalnum():
+        return value.upper()
+    return _NOT_ALNUM.sub("", value).upper() or None
 
 
 @attrs.frozen(kw_only=True, eq=False)
@@ -57,7 +70,7 @@ class RelationKeys:
         kvk: KvK / Belgian enterprise number, digits only.
         vat: VAT number, compact and upper case.
         iban: IBAN, compact and upper case.
-        domains: E-mail and web domains, free-mail providers left out.
+        domains: E-mail and web domains, free-mail providers left out, sorted.
         name: The normalised name.
         address: The normalised visiting (else postal) address, or None.
         active: False for a remote record that is blocked or archived.
@@ -69,7 +82,7 @@ class RelationKeys:
     kvk: str | None
     vat: str | None
     iban: str | None
-    domains: frozenset[str]
+    domains: tuple[str, ...]
     name: NameKey
     address: AddressKey | None
     active: bool = True
@@ -91,9 +104,8 @@ class RelationKeys:
         return f"{address.street}|{address.house}|{address.city}"
 
     def blocking_words(self) -> list[str]:
-        """Name words that may form a block: no stop words, at most six, sorted."""
-        words = sorted(w for w in self.name.tokens if w not in _STOP_WORDS and len(w) > 1)
-        return words[:_MAX_PAIR_WORDS]
+        """Name words that may form a block: no stop words or single letters, sorted."""
+        return [w for w in self.name.tokens if w not in _STOP_WORDS and len(w) > 1]
 
 
 def relation_keys(
@@ -102,6 +114,7 @@ def relation_keys(
     record_id: str | None = None,
     crm_key: str | None = None,
     active: bool = True,
+    known_names: Mapping[str, NameKey] | None = None,
 ) -> RelationKeys:
     """Compute the match keys of ``relation``.
 
@@ -110,6 +123,9 @@ def relation_keys(
         record_id: The id to report in decisions; defaults to ``relation.id``.
         crm_key: The CRM key the record carries (for a CRM relation: its own id).
         active: Whether the record is active.
+        known_names: Names already normalised (an index's :attr:`CandidateIndex.known_names`);
+            most CRM relations carry a name the administration also has, so this saves
+            normalising it twice.
     """
     address = relation.address
     country = address.country.strip().upper() if address else ""
@@ -122,14 +138,9 @@ def relation_keys(
         kvk = "0" + kvk if len(kvk) == 9 else kvk
     elif kvk is None and vat is not None and vat.startswith("BE"):
         kvk = vat[2:]
-    domains: set[str] = set()
-    for email in (relation.email, *(c.email for c in relation.contacts)):
-        domain = email_domain(email)
-        if domain:
-            domains.add(domain)
-    site = _website_domain(relation.website)
-    if site:
-        domains.add(site)
+    found = [email_domain(relation.email), _website_domain(relation.website)]
+    found.extend(email_domain(contact.email) for contact in relation.contacts if contact.email)
+    domains = {d for d in found if d}
     return RelationKeys(
         record_id=record_id if record_id is not None else relation.id,
         relation=relation,
@@ -137,8 +148,8 @@ def relation_keys(
         kvk=kvk,
         vat=vat,
         iban=_compact(relation.iban),
-        domains=frozenset(domains),
-        name=name_key(relation.name),
+        domains=tuple(sorted(domains)) if domains else (),
+        name=(known_names or {}).get(relation.name) or name_key(relation.name),
         address=(
             address_key(address.line1, address.postcode, address.city, address.country)
             if address
@@ -164,52 +175,55 @@ class CandidateIndex:
     def __init__(self, keys: Iterable[RelationKeys], *, max_block: int = 50) -> None:
         self.max_block = max_block
         self._all: list[RelationKeys] = []
-        self._exact: dict[str, dict[str, list[RelationKeys]]] = {
-            name: {}
-            for name in (
-                "crm_key",
-                "kvk",
-                "vat",
-                "iban",
-                "domain",
-                "name_address",
-                "postcode",
-                "street_house",
-            )
-        }
-        self._words: dict[str, list[RelationKeys]] = {}
-        self._pairs: dict[str, list[RelationKeys]] = {}
+        # A block holding one relation stores it bare, not in a list: most identifier blocks
+        # hold exactly one, and 100,000 one-element lists cost ~9 MB for nothing.
+        self._exact: dict[str, dict[str, _Block]] = {name: {} for name in _EXACT_FIELDS}
+        self._words: dict[str, _Block] = {}
+        self._names: dict[str, NameKey] = {}
         for key in keys:
             self.add(key)
+
+    @property
+    def known_names(self) -> Mapping[str, NameKey]:
+        """The normalised name of every indexed relation, by the name as written."""
+        return self._names
+
+    def keys_for(self, relation: Relation) -> RelationKeys:
+        """The keys of a CRM relation to match against this index (its id is its CRM key)."""
+        return relation_keys(relation, crm_key=relation.id, known_names=self._names)
 
     @classmethod
     def from_records(
         cls, records: Iterable[RemoteRecord[Relation]], *, max_block: int = 50
     ) -> CandidateIndex:
         """Index the remote relations of one administration, as a backend returns them."""
-        return cls(
-            (
+        index = cls((), max_block=max_block)
+        for record in records:
+            index.add(
                 relation_keys(
                     record.data,
                     record_id=record.remote_id,
                     crm_key=record.crm_key,
                     active=record.active,
+                    known_names=index._names,
                 )
-                for record in records
-            ),
-            max_block=max_block,
-        )
+            )
+        return index
 
     @classmethod
     def from_relations(
         cls, relations: Iterable[Relation], *, max_block: int = 50
     ) -> CandidateIndex:
         """Index plain relations (e.g. the CRM's own file, to look for duplicates in it)."""
-        return cls((relation_keys(r) for r in relations), max_block=max_block)
+        index = cls((), max_block=max_block)
+        for relation in relations:
+            index.add(relation_keys(relation, known_names=index._names))
+        return index
 
     def add(self, keys: RelationKeys) -> None:
         """File one more key set under all its blocking keys."""
         self._all.append(keys)
+        self._names.setdefault(keys.relation.name, keys.name)
         exact = self._exact
         address = keys.address
         for field, value in (
@@ -217,19 +231,17 @@ class CandidateIndex:
             ("kvk", keys.kvk),
             ("vat", keys.vat),
             ("iban", keys.iban),
+            ("name", keys.name.compact),
             ("name_address", keys.name_address),
             ("postcode", address.postcode if address else None),
             ("street_house", keys.street_house),
         ):
             if value:
-                exact[field].setdefault(value, []).append(keys)
+                _put(exact[field], value, keys)
         for domain in keys.domains:
-            exact["domain"].setdefault(domain, []).append(keys)
-        words = keys.blocking_words()
-        for word in words:
-            self._words.setdefault(word, []).append(keys)
-        for first, second in combinations(words, 2):
-            self._pairs.setdefault(f"{first} {second}", []).append(keys)
+            _put(exact["domain"], domain, keys)
+        for word in keys.blocking_words():
+            _put(self._words, word, keys)
 
     def __len__(self) -> int:
         return len(self._all)
@@ -246,45 +258,67 @@ class CandidateIndex:
         block = self._exact[field]
         if field == "domain":
             found: list[RelationKeys] = []
-            for domain in sorted(subject.domains):
-                found.extend(block.get(domain, ()))
-            return _unique_others(found, subject)
+            for domain in subject.domains:
+                found.extend(_members(block.get(domain)))
+            return _unique_others(found, subject) if found else found
         value = _field_value(field, subject)
         if not value:
             return []
-        return [k for k in block.get(value, ()) if k is not subject]
+        members = block.get(value)
+        if members is None or members is subject:
+            return []
+        if isinstance(members, list):
+            return [k for k in members if k is not subject]
+        return [members]
 
     def name_block(self, subject: RelationKeys) -> list[RelationKeys]:
         """Candidates for fuzzy name matching.
 
-        They share the postcode, the street and house number, or an uncommon name word or
-        pair of name words; blocks over ``max_block`` are skipped as uninformative.
+        They have the same normalised name, postcode, or street and house number, or share an
+        uncommon name word; blocks of more than ``max_block`` relations are skipped as
+        uninformative ("bakkerij", "jansen").
         """
         cap = self.max_block
         found: list[RelationKeys] = []
-        for field in ("postcode", "street_house"):
+        for field in ("name", "postcode", "street_house"):
             value = _field_value(field, subject)
             if value:
-                block = self._exact[field].get(value, ())
-                if len(block) <= cap:
-                    found.extend(block)
-        words = subject.blocking_words()
-        for word in words:
-            block = self._words.get(word, ())
-            if len(block) <= cap:
-                found.extend(block)
-        for first, second in combinations(words, 2):
-            block = self._pairs.get(f"{first} {second}", ())
-            if len(block) <= cap:
-                found.extend(block)
+                members = _members(self._exact[field].get(value))
+                if len(members) <= cap:
+                    found.extend(members)
+        for word in subject.blocking_words():
+            members = _members(self._words.get(word))
+            if len(members) <= cap:
+                found.extend(members)
         return _unique_others(found, subject)
+
+
+_Block = RelationKeys | list[RelationKeys]
+
+
+def _put(blocks: dict[str, _Block], value: str, keys: RelationKeys) -> None:
+    block = blocks.get(value)
+    if block is None:
+        blocks[value] = keys
+    elif isinstance(block, list):
+        block.append(keys)
+    else:
+        blocks[value] = [block, keys]
+
+
+def _members(block: _Block | None) -> Sequence[RelationKeys]:
+    if block is None:
+        return ()
+    return block if isinstance(block, list) else (block,)
 
 
 def _field_value(field: str, subject: RelationKeys) -> str | None:
     if field == "postcode":
         return subject.address.postcode if subject.address else None
-    value = getattr(subject, field)
-    return value if isinstance(value, str) else None
+    if field == "name":
+        return subject.name.compact
+    value: str | None = getattr(subject, field)
+    return value
 
 
 def _unique_others(found: list[RelationKeys], subject: RelationKeys) -> list[RelationKeys]:

@@ -35,8 +35,10 @@ from finlink.serialization import from_dict, to_dict
 from finlink.sync._bookings import BOOKING, PROJECT, sync_booking, sync_project
 from finlink.sync._relations import RELATION, SUPPLIER_HALF, refresh_remote, sync_relation
 from finlink.sync._run import AdministrationRun, Run, by_name, describe_error, route_all
+from finlink.sync._unchanged import PRELOAD_THRESHOLD, is_linked, is_unchanged, preload
 from finlink.sync.conflicts import ConflictPolicy, crm_wins
 from finlink.sync.matching import DuplicateGroup, MatchPipeline, find_duplicates
+from finlink.sync.payloads import record_fingerprint
 from finlink.sync.readback import pull_open_items, read_project_costs
 from finlink.sync.report import (
     Operation,
@@ -204,14 +206,13 @@ class SyncEngine:
         for record in batch:
             if isinstance(record, Relation | Project):
                 self.lookup.remember(record)
+        if entity == RELATION and len(batch) >= PRELOAD_THRESHOLD:
+            preload(run)
         run.unlinked = sum(
             1
             for record in batch
             if isinstance(record, Relation)
-            and any(
-                run.store.get_link(name, RELATION, record.id) is None
-                for name in run.administrations
-            )
+            and not all(is_linked(run, name, record.id) for name in run.administrations)
         )
         for name in run.administrations:
             if entity == RELATION:
@@ -233,12 +234,17 @@ class SyncEngine:
     def _one(
         self, run: Run, entity: str, record: Record, names: Sequence[str] | None = None
     ) -> None:
-        problems = check(record) if not isinstance(record, Booking) else ()
         try:
             targets = list(names) if names is not None else self._route(run, record)
         except ValidationError as error:
             self._invalid(run, entity, record.id, error, [])
             return
+        fingerprint = record_fingerprint(record) if isinstance(record, Relation) else None
+        if isinstance(record, Relation) and fingerprint is not None:
+            targets = [n for n in targets if not is_unchanged(run, n, record, fingerprint)]
+            if not targets:
+                return
+        problems = check(record) if not isinstance(record, Booking) else ()
         if problems:
             self._invalid(
                 run,
@@ -252,7 +258,7 @@ class SyncEngine:
         for name in targets:
             first = len(run.report.outcomes)
             if isinstance(record, Relation):
-                sync_relation(run, name, record)
+                sync_relation(run, name, record, fingerprint)
             elif isinstance(record, Project):
                 sync_project(run, name, record)
             else:

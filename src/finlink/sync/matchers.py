@@ -8,29 +8,34 @@ decided. Scores start from the strength of the rule that found the candidate and
 rule                    base   adjustments
 ======================  =====  ==========================================================
 ``crm_key``             100    -30 per conflicting KvK or VAT number
-``kvk``, ``vat``        97     name similarity < 90: -6 / -12 / -25; same address +3;
-                               -30 per conflicting KvK or VAT number
+``kvk``, ``vat``        97     lenient name similarity < 90: -6 / -12 / -25; same
+                               address +3; -30 per conflicting KvK or VAT number
 ``iban``                92     as ``kvk``
-``name_address``        95     -30 per conflicting KvK or VAT number
-``email_domain``        name   name similarity -5; same address +5; -30 per conflict;
-                               links or passes, never sends to review on its own
-``fuzzy_name``          name   same address +5, same postcode but other house number -5,
-                               other address or one missing -15; shared domain
-                               +3; -30 per conflicting KvK or VAT number
+``email_domain``        name   -5; same address +5, another address -10; other legal
+                               form -6, only one a holding -15; -30 per conflict; links
+                               or passes, never sends to review on its own
+``name_address``        95     other legal form -6; -30 per conflicting KvK or VAT number
+``fuzzy_name``          name   same address +5, same postcode but another house number -5,
+                               another address or one missing -15; shared domain +3;
+                               other legal form -6, only one a holding -15; -30 per
+                               conflicting KvK or VAT number
 ======================  =====  ==========================================================
 
-"Name similarity" is rapidfuzz's ``token_sort_ratio`` on the normalised names (legal forms
-removed). ``token_sort_ratio`` ignores word order ("De Vries Bakkerij") and tolerates typos,
-but, unlike ``WRatio`` or ``token_set_ratio``, it does *not* score a name that merely contains
-the other ("Jansen" in "Jansen Holding") as a perfect match: a holding and its operating company
-are different debtors. An exact name+address match, or any identifier match, is never
-dismissed: at worst it goes to review.
+"Name similarity" (:func:`name_similarity`) is computed on the normalised names, legal forms
+removed: the best of rapidfuzz's ``ratio`` and ``token_sort_ratio``. ``token_sort_ratio``
+ignores word order ("De Vries Bakkerij") and, unlike ``WRatio``, ``partial_ratio`` or
+``token_set_ratio``, does *not* score a name that merely contains the other ("Jansen" in
+"Jansen Holding") as a perfect match: a holding and its operating company are different
+debtors. ``ratio`` covers its blind spot, a typo in a first letter that reorders the sorted
+words. Beside a shared KvK, VAT number or IBAN the name is only a sanity check, so there the
+lenient form (also ``token_set_ratio``) applies. An exact name+address match, or any
+identifier match, is never dismissed: at worst it goes to review.
 """
 
 from __future__ import annotations
 
 import attrs
-from rapidfuzz.fuzz import token_sort_ratio
+from rapidfuzz.fuzz import ratio, token_set_ratio, token_sort_ratio
 
 from finlink.sync.candidates import BlockingField, CandidateIndex, RelationKeys
 from finlink.sync.decisions import (
@@ -50,9 +55,19 @@ __all__ = [
     "NameAddressMatcher",
     "PairComparison",
     "compare",
+    "name_similarity",
 ]
 
 _CONFLICT_PENALTY = 30
+# "Jansen B.V." and "Jansen V.O.F." at one address are often the old partnership and the new
+# company: two legal entities, so a person should look.
+_LEGAL_FORM_PENALTY = 6
+# Words that make a name a holding or management company: "Jansen Beheer B.V." is the
+# director's holding, a different debtor from the operating "Jansen B.V." at the same address.
+_HOLDING_WORDS = frozenset(
+    {"holding", "beheer", "beheermaatschappij", "participaties", "management", "invest"}
+)
+_HOLDING_PENALTY = 15
 
 
 def _mask_iban(iban: str) -> str:
@@ -70,6 +85,10 @@ class PairComparison:
         same_address: True when postcode and house number (or street, house number and city)
             agree; False when both have an address and they differ; None when one is missing.
         same_postcode: Whether both have the same postcode (False also when one lacks it).
+        other_legal_form: Both names carry a legal form and they differ (BV vs VOF).
+        entity_penalty: Points the name rules subtract because the names suggest two legal
+            entities: 6 for another legal form, 15 when only one is a holding ("Jansen
+            Beheer B.V." next to "Jansen B.V.").
         conflicts: Phrases naming conflicting strong identifiers (KvK, VAT).
         agreements: Phrases naming shared identifiers.
         phrases: The name and address phrases, for evidence.
@@ -78,13 +97,42 @@ class PairComparison:
     name_score: int
     same_address: bool | None
     same_postcode: bool
+    other_legal_form: bool
+    entity_penalty: int
     conflicts: tuple[str, ...]
     agreements: tuple[str, ...]
     phrases: tuple[str, ...]
 
 
+def name_similarity(
+    subject: RelationKeys, candidate: RelationKeys, *, lenient: bool = False, cutoff: float = 0
+) -> float:
+    """Similarity 0-100 of two normalised names.
+
+    The best of rapidfuzz's ``ratio`` (typos, in word order) and ``token_sort_ratio`` (word
+    order ignored; on its own it is thrown off by a typo in a first letter, which changes the
+    sort order). ``lenient`` also takes ``token_set_ratio``, which scores a name contained in
+    the other as 100: right as a sanity check beside a shared KvK, wrong as evidence on its own.
+    Returns 0 below ``cutoff``.
+    """
+    mine, theirs = subject.name, candidate.name
+    if mine.compact == theirs.compact:
+        return 100.0
+    score = max(
+        ratio(mine.text, theirs.text, score_cutoff=cutoff),
+        token_sort_ratio(mine.text, theirs.text, score_cutoff=cutoff),
+    )
+    if lenient:
+        score = max(score, token_set_ratio(mine.text, theirs.text, score_cutoff=cutoff))
+    return score
+
+
 def compare(
-    subject: RelationKeys, candidate: RelationKeys, *, name_score: float | None = None
+    subject: RelationKeys,
+    candidate: RelationKeys,
+    *,
+    name_score: float | None = None,
+    lenient: bool = False,
 ) -> PairComparison:
     """Compare two relations' keys and describe the result in plain words.
 
@@ -92,6 +140,7 @@ def compare(
         subject: The CRM relation's keys.
         candidate: The candidate's keys.
         name_score: The name similarity, when the caller already computed it.
+        lenient: Use the lenient name similarity (see :func:`name_similarity`).
     """
     agreements: list[str] = []
     conflicts: list[str] = []
@@ -106,7 +155,7 @@ def compare(
                 conflicts.append(f"different {label} ({mine} vs {theirs})")
     if subject.iban and subject.iban == candidate.iban:
         agreements.append(f"same IBAN {_mask_iban(subject.iban)}")
-    shared = subject.domains & candidate.domains
+    shared = set(subject.domains).intersection(candidate.domains)
     if shared:
         agreements.append(f"same e-mail/web domain {min(shared)}")
 
@@ -121,15 +170,28 @@ def compare(
         )
     else:
         if name_score is None:
-            name_score = token_sort_ratio(subject.name.text, candidate.name.text)
+            name_score = name_similarity(subject, candidate, lenient=lenient)
         score = round(name_score)
         phrases.append(f"name {mine_name!r} ≈ {their_name!r} ({score})")
 
+    mine_form, their_form = subject.name.legal_form, candidate.name.legal_form
+    other_form = bool(mine_form and their_form and mine_form != their_form)
+    if other_form:
+        phrases.append(f"different legal form ({mine_form} vs {their_form})")
+    holding = _HOLDING_WORDS.intersection(subject.name.tokens).symmetric_difference(
+        _HOLDING_WORDS.intersection(candidate.name.tokens)
+    )
+    penalty = _LEGAL_FORM_PENALTY * other_form
+    if holding:
+        penalty += _HOLDING_PENALTY
+        phrases.append(f"only one of them is a holding ({', '.join(sorted(holding))})")
     same_address, same_postcode = _compare_addresses(subject, candidate, phrases)
     return PairComparison(
         name_score=score,
         same_address=same_address,
         same_postcode=same_postcode,
+        other_legal_form=other_form,
+        entity_penalty=penalty,
         conflicts=tuple(conflicts),
         agreements=tuple(agreements),
         phrases=tuple(phrases),
@@ -154,6 +216,7 @@ def _compare_addresses(
         elif (
             same_house
             and mine_addr.street
+            and mine_addr.city
             and mine_addr.street == their_addr.street
             and mine_addr.city == their_addr.city
         ):
@@ -212,7 +275,10 @@ class CrmKeyMatcher:
     ) -> MatchDecision | None:
         """Link to the record carrying the CRM key; review when its KvK/VAT conflicts."""
         scored = []
-        for candidate in index.find("crm_key", subject):
+        found = index.find("crm_key", subject)
+        if not found:
+            return None
+        for candidate in found:
             pair = compare(subject, candidate)
             lead = (f"the remote record carries CRM key {subject.crm_key!r}",)
             scored.append(_scored(candidate, 100, pair, lead))
@@ -238,12 +304,16 @@ class IdentifierMatcher:
     ) -> MatchDecision | None:
         """Score the candidates sharing the identifier; never dismiss them."""
         scored = []
-        for candidate in index.find(self.field, subject):
-            pair = compare(subject, candidate)
+        found = index.find(self.field, subject)
+        if not found:
+            return None
+        for candidate in found:
+            pair = compare(subject, candidate, lenient=True)
             score = self.base - _name_penalty(pair.name_score)
             if pair.same_address:
                 score += 3
-            lead = tuple(a for a in pair.agreements if a.startswith(_LEADS[self.field]))
+            prefix = _LEADS.get(self.field, "same")
+            lead = tuple(a for a in pair.agreements if a.startswith(prefix))
             scored.append(_scored(candidate, score, pair, lead))
         return decide(self.name, scored, config, never_dismiss=True)
 
@@ -267,10 +337,14 @@ class NameAddressMatcher:
         self, subject: RelationKeys, index: CandidateIndex, config: MatchConfig
     ) -> MatchDecision | None:
         """Link on an exact name and address; review when KvK or VAT conflict."""
-        scored = [
-            _scored(candidate, self.base, compare(subject, candidate), ())
-            for candidate in index.find("name_address", subject)
-        ]
+        scored = []
+        found = index.find("name_address", subject)
+        if not found:
+            return None
+        for candidate in found:
+            pair = compare(subject, candidate)
+            score = self.base - pair.entity_penalty
+            scored.append(_scored(candidate, score, pair, ()))
         return decide(self.name, scored, config, never_dismiss=True)
 
 
@@ -296,9 +370,16 @@ class EmailDomainMatcher:
         name rules after it, which may still find a better one.
         """
         scored = []
-        for candidate in index.find("domain", subject):
+        found = index.find("domain", subject)
+        if not found:
+            return None
+        for candidate in found:
             pair = compare(subject, candidate)
-            score = pair.name_score - 5 + (5 if pair.same_address else 0)
+            score = pair.name_score - 5 - pair.entity_penalty
+            if pair.same_address:
+                score += 5
+            elif pair.same_address is False:
+                score -= 10
             scored.append(_scored(candidate, score, pair, ()))
         decision = decide(self.name, scored, config)
         if decision is None or decision.outcome is not MatchOutcome.LINK:
@@ -308,7 +389,7 @@ class EmailDomainMatcher:
 
 @attrs.frozen(kw_only=True)
 class FuzzyNameMatcher:
-    """A similar name (rapidfuzz ``token_sort_ratio``) in the same postcode or name-word block.
+    """A similar name (:func:`name_similarity`) in the same postcode or name-word block.
 
     Attributes:
         name: ``fuzzy_name``.
@@ -325,24 +406,22 @@ class FuzzyNameMatcher:
         """
         scored = []
         cutoff = config.review_threshold - 10  # no adjustment adds more than +8
-        for candidate in index.name_block(subject):
-            if subject.name.compact == candidate.name.compact:
-                name_score = 100.0
-            else:
-                name_score = token_sort_ratio(
-                    subject.name.text, candidate.name.text, score_cutoff=cutoff
-                )
+        found = index.name_block(subject)
+        if not found:
+            return None
+        for candidate in found:
+            name_score = name_similarity(subject, candidate, cutoff=cutoff)
             if not name_score:
                 continue
             pair = compare(subject, candidate, name_score=name_score)
-            score = pair.name_score
+            score = pair.name_score - pair.entity_penalty
             if pair.same_address:
                 score += 5
             elif pair.same_postcode:
                 score -= 5
             else:  # another address, or one side has none: the name alone must carry it
                 score -= 15
-            if subject.domains & candidate.domains:
+            if not set(subject.domains).isdisjoint(candidate.domains):
                 score += 3
             # 100 is kept for exact evidence; a similar name never claims certainty.
             scored.append(_scored(candidate, min(score, 99), pair, ()))

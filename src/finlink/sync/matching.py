@@ -157,7 +157,7 @@ class MatchPipeline:
 
     def match(self, relation: Relation, index: CandidateIndex) -> MatchDecision:
         """Decide whether the CRM ``relation`` exists among the indexed relations."""
-        return self.decide(relation_keys(relation, crm_key=relation.id), index)
+        return self.decide(index.keys_for(relation), index)
 
     def match_all(
         self, relations: Iterable[Relation], index: CandidateIndex

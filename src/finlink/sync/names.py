@@ -11,8 +11,9 @@ The rules, in the order they apply to a company name:
 3. dotted abbreviations collapse (``B.V.`` → ``bv``, ``v.o.f.`` → ``vof``), other punctuation
    becomes a space, and runs of single letters join (``B V`` → ``bv``);
 4. a few customary abbreviations expand (``v`` → ``van``, ``zn`` → ``zonen``,
-   ``gebr`` → ``gebroeders``);
-5. legal forms at either end are split off (Dutch: BV, NV, VOF, CV, Stichting, Vereniging,
+   ``gebr`` → ``gebroeders``); ``St.`` is left alone (Sint or Stichting: it depends);
+5. legal forms at either end are split off (forgiving one typo in the long words:
+   ``Verenigng`` is still a Vereniging) (Dutch: BV, NV, VOF, CV, Stichting, Vereniging,
    Coöperatie, U.A., W.A., B.A., Eenmanszaak, "in oprichting"; Belgian: BV, NV, VZW, BVBA,
    CommV, CVBA, SRL, SA, SPRL, ASBL, SC, SCRL). ``Holding`` is *not* a legal form: a holding
    company and its operating company are different debtors.
@@ -30,6 +31,7 @@ import unicodedata
 from functools import lru_cache
 
 import attrs
+from rapidfuzz.distance import Levenshtein
 
 __all__ = [
     "FREE_MAIL_DOMAINS",
@@ -80,12 +82,18 @@ LEGAL_FORMS: dict[str, str] = {
     "snc": "SNC",
 }
 
-# Multi-word legal forms, written out; removed before tokenising.
-_LONG_LEGAL_FORMS = re.compile(
-    r"\b(?:besloten vennootschap(?: met beperkte aansprakelijkheid)?|naamloze vennootschap"
-    r"|vennootschap onder firma|commanditaire vennootschap|in oprichting"
-    r"|uitsluitende aansprakelijkheid|beperkte aansprakelijkheid)\b"
-)
+# Multi-word legal forms, written out; replaced by their abbreviation before tokenising.
+_LONG_LEGAL_FORMS = {
+    "besloten vennootschap met beperkte aansprakelijkheid": " bvba ",
+    "besloten vennootschap": " bv ",
+    "naamloze vennootschap": " nv ",
+    "vennootschap onder firma": " vof ",
+    "commanditaire vennootschap": " cv ",
+    "in oprichting": " io ",
+    "uitgesloten aansprakelijkheid": " ua ",
+    "uitsluiting van aansprakelijkheid": " ua ",
+}
+_LONG_LEGAL_FORM = re.compile(r"\b(?:" + "|".join(_LONG_LEGAL_FORMS) + r")\b")
 
 #: Domains of free e-mail providers: sharing one says nothing about being the same relation.
 FREE_MAIL_DOMAINS: frozenset[str] = frozenset(
@@ -144,11 +152,11 @@ _WORD_ABBREVIATIONS = {
     "zn": "zonen",
     "gebr": "gebroeders",
     "fa": "firma",
-    "st": "sint",
     "int": "internationaal",
     "intl": "internationaal",
 }
-_SINGLE_LETTER_DOT = re.compile(r"(?<![^\W\d_])([^\W\d_])\.")
+# A dot after a lone letter ("b.v.", "v.d."): dropped, so the letters join ("bv", "vd").
+_SINGLE_LETTER_DOT = re.compile(r"(?<=(?<![^\W\d_])[^\W\d_])\.")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
 # Street-name suffixes as abbreviated in Dutch and Flemish address books (PostNL's
@@ -203,9 +211,13 @@ def fold(text: str) -> str:
 
 def _tokens(text: str) -> list[str]:
     """Fold, collapse dotted abbreviations, split on punctuation and join single letters."""
-    folded = fold(text).replace("&", " en ").replace("+", " en ").replace("'", "")
-    folded = _SINGLE_LETTER_DOT.sub(r"\1", folded)
-    folded = _LONG_LEGAL_FORMS.sub(" ", folded)
+    folded = fold(text)
+    if "&" in folded or "+" in folded:
+        folded = folded.replace("&", " en ").replace("+", " en ")
+    if "." in folded:
+        folded = _SINGLE_LETTER_DOT.sub("", folded)
+    if "vennootschap" in folded or "aansprakelijkheid" in folded or "oprichting" in folded:
+        folded = _LONG_LEGAL_FORM.sub(lambda m: _LONG_LEGAL_FORMS[m.group(0)], folded)
     raw = _NON_WORD.sub(" ", folded).split()
     tokens: list[str] = []
     letters = ""
@@ -231,37 +243,56 @@ class NameKey:
             removed; what fuzzy scores are computed on.
         compact: ``text`` without spaces (``bakkerijdevries``): equal for ``De Vries`` and
             ``DeVries``; the exact-match key.
-        tokens: The distinct words of ``text``.
+        tokens: The distinct words of ``text``, sorted.
         legal_form: The canonical legal form found (``BV``), or None.
     """
 
     text: str
     compact: str
-    tokens: frozenset[str]
+    tokens: tuple[str, ...]
     legal_form: str | None
 
 
+_LONG_FORM_WORDS = ("stichting", "vereniging", "cooperatie", "cooperatieve", "eenmanszaak")
+
+
 @lru_cache(maxsize=65536)
-def _expand_word(token: str) -> str:
-    return _CONNECTIVES.get(token) or _WORD_ABBREVIATIONS.get(token) or token
+def _legal_form_of(token: str) -> str | None:
+    """The legal form a word denotes, forgiving one typo in the long ones ("verenigng")."""
+    form = LEGAL_FORMS.get(token)
+    if form is not None or len(token) < 8:
+        return form
+    for word in _LONG_FORM_WORDS:
+        if Levenshtein.distance(token, word, score_cutoff=1) <= 1:
+            return LEGAL_FORMS[word]
+    return None
 
 
+_EXPANSIONS = {**_WORD_ABBREVIATIONS, **_CONNECTIVES}
+
+
+@lru_cache(maxsize=4096)
 def name_key(name: str) -> NameKey:
     """Normalise a company name for matching (see the module docstring for the rules)."""
-    tokens = [_expand_word(t) for t in _tokens(name)]
-    tokens = " ".join(tokens).split()  # an expansion may be two words ("vd" → "van der")
+    expansions = _EXPANSIONS
+    tokens = [expansions.get(t, t) for t in _tokens(name)]
+    if "van der" in tokens:  # the one expansion of two words ("vd")
+        tokens = " ".join(tokens).split()
     legal_form: str | None = None
     # Strip legal forms from both ends, but never the last remaining word: a relation
     # called just "Stichting" keeps its name.
-    while len(tokens) > 1 and tokens[-1] in LEGAL_FORMS:
-        found = LEGAL_FORMS[tokens.pop()]
+    while len(tokens) > 1 and (found := _legal_form_of(tokens[-1])) is not None:
+        tokens.pop()
         legal_form = legal_form or found
-    while len(tokens) > 1 and tokens[0] in LEGAL_FORMS:
-        found = LEGAL_FORMS[tokens.pop(0)]
+    while len(tokens) > 1 and (found := _legal_form_of(tokens[0])) is not None:
+        tokens.pop(0)
         legal_form = legal_form or found
     text = " ".join(tokens)
     return NameKey(
-        text=text, compact=text.replace(" ", ""), tokens=frozenset(tokens), legal_form=legal_form
+        text=text,
+        compact=text.replace(" ", ""),
+        tokens=tuple(sorted(set(tokens))),
+        legal_form=legal_form,
     )
 
 
@@ -294,11 +325,11 @@ class AddressKey:
 
 @lru_cache(maxsize=65536)
 def _street(street: str) -> str:
-    words = _NON_WORD.sub(" ", _SINGLE_LETTER_DOT.sub(r"\1", fold(street))).split()
+    words = _NON_WORD.sub(" ", _SINGLE_LETTER_DOT.sub("", fold(street))).split()
     out: list[str] = []
     for word in words:
         if word in _STREET_WORDS:
-            out.append(_STREET_WORDS[word])
+            out.append(_STREET_WORDS[word].replace(" ", ""))
             continue
         out.append(_expand_suffix(word))
     return "".join(out)
@@ -317,7 +348,9 @@ def _split_line(line: str) -> tuple[str, str | None, str]:
     match = _LINE.match(text)
     if match is None:
         return _street(text), None, ""
-    addition = _NON_WORD.sub("", match.group("addition") or "")
+    addition = match.group("addition") or ""
+    if not addition.isalnum():
+        addition = _NON_WORD.sub("", addition)
     number = match.group("number").lstrip("0") or "0"
     return _street(match.group("street") or ""), number, addition
 
@@ -329,7 +362,9 @@ def postcode_key(postcode: str | None, country: str | None = None) -> str | None
     """
     if not postcode:
         return None
-    compact = _NON_WORD.sub("", fold(postcode)).upper()
+    compact = postcode.replace(" ", "").upper()
+    if not compact.isalnum() or not compact.isascii():
+        compact = _NON_WORD.sub("", fold(postcode)).upper()
     if (country or "").upper() == "BE" and compact.startswith("B") and compact[1:].isdigit():
         compact = compact[1:]
     return compact or None
@@ -340,15 +375,24 @@ def address_key(
 ) -> AddressKey:
     """Split and normalise an address line (``Hoofdstr. 12 A`` → ``hoofdstraat``, ``12``, ``a``)."""
     street, number, addition = _split_line(line1)
-    city_key = _NON_WORD.sub("", fold(city)) if city else None
     return AddressKey(
         street=street,
         number=number,
         addition=addition,
         postcode=postcode_key(postcode, country),
-        city=city_key or None,
-        country=(country or "").strip().upper(),
+        city=_city(city) if city else None,
+        country=_country(country or ""),
     )
+
+
+@lru_cache(maxsize=4096)
+def _city(city: str) -> str | None:
+    return _NON_WORD.sub("", fold(city)) or None
+
+
+@lru_cache(maxsize=512)
+def _country(country: str) -> str:
+    return country.strip().upper()
 
 
 def email_domain(email: str | None) -> str | None:

@@ -22,6 +22,7 @@ __all__ = [
     "contact_payload",
     "payload_hash",
     "project_payload",
+    "record_fingerprint",
     "relation_payload",
 ]
 
@@ -78,6 +79,16 @@ def booking_payload(booking: Booking) -> dict[str, Any]:
             "sha256": hashlib.sha256(booking.attachment.content).hexdigest(),
         }
     return data
+
+
+def record_fingerprint(record: Relation | Project | Booking) -> str:
+    """A stable digest of a CRM record exactly as given (before normalisation).
+
+    Cheap enough to compute for every record of a large batch: equal fingerprints mean the
+    record is unchanged since it was last synced, so nothing else needs computing.
+    """
+    text = json.dumps(to_dict(record), sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
 
 
 def payload_hash(payload: dict[str, Any]) -> str:

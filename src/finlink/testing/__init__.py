@@ -5,6 +5,8 @@
 - :class:`ExactSandbox`: an in-process Exact Online REST API on a simulated clock;
 - :class:`SnelStartSandbox`: an in-process SnelStart B2B API v2 on a simulated clock;
 - :class:`StateStoreContract`: the conformance suite for state stores;
+- :mod:`finlink.testing.datasets`: realistic Dutch and Belgian relations, projects and bookings,
+  with labelled duplicate variants, for tests, benchmarks and demos;
 - the pytest plugin (:mod:`finlink.testing.pytest_plugin`), registered automatically.
 """
 

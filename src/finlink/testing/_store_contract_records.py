@@ -107,6 +107,31 @@ class RecordBehaviours:
         assert seen == keys
         assert list(store.links(OTHER, REL)) == []
 
+    def test_link_fingerprints_list_every_link_without_snapshots(self, store: StateStore) -> None:
+        """Link fingerprints give key, remote id, version and fingerprint, in key order."""
+        keys = [f"C-{i:05d}" for i in range(1234)]
+        with store.transaction():
+            for key in reversed(keys):
+                store.record_outcome(
+                    ADM,
+                    REL,
+                    key,
+                    remote_id=f"R{key}",
+                    snapshot={"fingerprint": f"F{key}"},
+                    remote_version="3",
+                )
+        store.record_outcome(ADM, REL, "D-none", remote_id="R-n", snapshot={"other": 1})
+        store.record_outcome(ADM, REL, "D-null", remote_id="R-x", snapshot=None)
+        store.record_outcome(ADM, REL, "D-int", remote_id="R-i", snapshot={"fingerprint": 7})
+        found = list(store.link_fingerprints(ADM, REL))
+        assert found[: len(keys)] == [(key, f"R{key}", "3", f"F{key}") for key in keys]
+        assert found[len(keys) :] == [
+            ("D-int", "R-i", None, None),
+            ("D-none", "R-n", None, None),
+            ("D-null", "R-x", None, None),
+        ]
+        assert list(store.link_fingerprints(OTHER, REL)) == []
+
     def test_delete_link_forgets_it(self, store: StateStore) -> None:
         """Delete link forgets it."""
         store.record_outcome(ADM, REL, "C-1", remote_id="R-1", snapshot={})

@@ -91,6 +91,7 @@ class InMemoryBackend:
         self._last_seq = 0
         self._ids: Counter[str] = Counter()
         self._relations: dict[str, RelationRow] = {}
+        self._relation_refs: dict[str, str] = {}  # reference → remote id, for O(1) duplicates
         self._projects: dict[str, ProjectRow] = {}
         self._bookings: dict[str, BookingRow] = {}
         self._documents: dict[str, tuple[str, Attachment]] = {}
@@ -150,6 +151,8 @@ class InMemoryBackend:
             for contact in relation.contacts:
                 row.contacts[self._new_id("con")] = (contact, contact.id)
             self._relations[row.remote_id] = row
+            if reference is not None:
+                self._relation_refs[reference] = row.remote_id
             return row.remote_id
 
     def edit_relation(self, remote_id: str, **changes: object) -> None:
@@ -162,8 +165,10 @@ class InMemoryBackend:
     def delete_relation(self, remote_id: str) -> None:
         """Delete a relation as the accountant would; reads since a cursor report it."""
         with self._lock:
-            self._relation_row(remote_id)
+            row = self._relation_row(remote_id)
             del self._relations[remote_id]
+            if row.reference is not None:
+                self._relation_refs.pop(row.reference, None)
             self._deleted.append((self._next_seq(), remote_id))
 
     def record_payment(self, booking_remote_id: str, amount: Decimal) -> None:
@@ -284,6 +289,9 @@ class InMemoryBackend:
     def find_relations(self, keys: RelationKeys) -> Sequence[RemoteRecord[Relation]]:
         """Relations matching any of ``keys``."""
         with self._call("find_relations", Feature.RELATIONS):
+            if keys == RelationKeys(reference=keys.reference) and keys.reference is not None:
+                found = self._relation_refs.get(keys.reference)
+                return [self._relation_record(self._relations[found])] if found else []
             return [self._relation_record(r) for r in self._relations.values() if matches(r, keys)]
 
     def get_relation(self, remote_id: str) -> RemoteRecord[Relation]:
@@ -323,7 +331,7 @@ class InMemoryBackend:
                     "roles",
                 )
             self._check_lengths("relation", relation_texts(relation))
-            if any(row.reference == reference for row in self._relations.values()):
+            if reference in self._relation_refs:
                 raise ConflictError(
                     f"a relation with reference {reference!r} already exists",
                     status_code=409,
@@ -338,6 +346,7 @@ class InMemoryBackend:
                 relation=attrs.evolve(relation, contacts=()),
             )
             self._relations[row.remote_id] = row
+            self._relation_refs[reference] = row.remote_id
             return self._relation_record(row)
 
     def update_relation(

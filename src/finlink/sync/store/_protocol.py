@@ -53,6 +53,19 @@ class StateStore(Protocol):
         """
         ...
 
+    def link_fingerprints(
+        self, administration: str, entity: str
+    ) -> Iterator[tuple[str, str, str | None, str | None]]:
+        """Yield ``(crm_key, remote_id, remote_version, fingerprint)`` of every link.
+
+        The snapshots themselves are not read.
+
+        ``fingerprint`` is the snapshot's top-level ``"fingerprint"`` string, or None. The engine
+        reads these for a large batch at once, so an unchanged record costs no snapshot
+        decoding; keep it lean (PostgreSQL: ``snapshot->>'fingerprint'``).
+        """
+        ...
+
     def delete_link(self, administration: str, entity: str, crm_key: str) -> bool:
         """Forget one link; return whether there was one."""
         ...

@@ -12,6 +12,7 @@ __all__ = [
     "delete_row",
     "error",
     "errors",
+    "fingerprints_page",
     "intent",
     "link",
     "link_by_remote",
@@ -68,6 +69,19 @@ def links_page(
         "ORDER BY crm_key LIMIT ?",
         (administration, entity, after, limit),
     ).fetchall()
+
+
+def fingerprints_page(
+    conn: sqlite3.Connection, administration: str, entity: str, after: str, limit: int
+) -> list[tuple[str, str, str | None, str | None]]:
+    """Return up to ``limit`` (crm_key, remote_id, remote_version, fingerprint) above ``after``."""
+    found = conn.execute(
+        "SELECT crm_key, remote_id, remote_version, json_extract(snapshot, '$.fingerprint') "
+        "FROM links WHERE administration = ? AND entity = ? AND crm_key > ? "
+        "ORDER BY crm_key LIMIT ?",
+        (administration, entity, after, limit),
+    ).fetchall()
+    return [(row[0], row[1], row[2], row[3] if isinstance(row[3], str) else None) for row in found]
 
 
 def intent(conn: sqlite3.Connection, key: Key) -> Intent | None:

@@ -1,0 +1,88 @@
+"""The fast path for unchanged relations: a fingerprint compare, no normalisation, no calls.
+
+A relation's fingerprint (a digest of the record exactly as the CRM gave it) is stored in the
+snapshot of every link it made, once everything about it — the relation and its contacts — was
+sent. Next time, an equal fingerprint and no change known on the accounting side mean there is
+nothing to do. For a large batch, the fingerprints of an administration are read in one go.
+"""
+
+from __future__ import annotations
+
+from finlink.model.relation import Relation
+from finlink.sync._relations import RELATION, SUPPLIER_HALF
+from finlink.sync._run import Run
+from finlink.sync.report import Operation, OperationKind, Outcome, OutcomeStatus
+
+__all__ = ["PRELOAD_THRESHOLD", "is_linked", "is_unchanged", "preload"]
+
+#: From this many relations in one batch, every link fingerprint is read at once.
+PRELOAD_THRESHOLD = 200
+
+
+def _entities(run: Run, name: str, relation: Relation) -> tuple[str, ...]:
+    both = relation.is_customer and relation.is_supplier
+    split = both and not run.administrations[name].backend.capabilities.customer_and_supplier
+    return (RELATION, SUPPLIER_HALF) if split else (RELATION,)
+
+
+def preload(run: Run) -> None:
+    """Read the link fingerprints of every administration (for a large batch)."""
+    for name in run.administrations:
+        for entity in (RELATION, SUPPLIER_HALF):
+            run.fingerprints[(name, entity)] = {
+                key: (remote_id, version, fingerprint)
+                for key, remote_id, version, fingerprint in run.store.link_fingerprints(
+                    name, entity
+                )
+            }
+
+
+def _link(
+    run: Run, name: str, entity: str, crm_key: str
+) -> tuple[str, str | None, str | None] | None:
+    table = run.fingerprints.get((name, entity))
+    if table is not None:
+        return table.get(crm_key)
+    link = run.store.get_link(name, entity, crm_key)
+    if link is None:
+        return None
+    fingerprint = (link.snapshot or {}).get("fingerprint")
+    return (
+        link.remote_id,
+        link.remote_version,
+        fingerprint if isinstance(fingerprint, str) else None,
+    )
+
+
+def is_linked(run: Run, name: str, crm_key: str) -> bool:
+    """Whether the relation has a link in the administration."""
+    return _link(run, name, RELATION, crm_key) is not None
+
+
+def is_unchanged(run: Run, name: str, relation: Relation, fingerprint: str) -> bool:
+    """True (and the skip reported) when nothing about ``relation`` needs sending to ``name``."""
+    adm = run.administrations[name]
+    found: list[tuple[str, str]] = []
+    for entity in _entities(run, name, relation):
+        entry = _link(run, name, entity, relation.id)
+        if entry is None or entry[2] != fingerprint:
+            return False
+        remote_id, version, _ = entry
+        if remote_id in adm.deleted:
+            return False
+        changed = adm.remote_changes.get(remote_id)
+        # An incremental read also returns finlink's own last write: the same version is no
+        # change by the accountant.
+        if changed is not None and (version is None or changed.version != version):
+            return False
+        found.append((entity, remote_id))
+    for entity, remote_id in found:
+        op = Operation(
+            administration=name,
+            entity=entity,
+            crm_key=relation.id,
+            kind=OperationKind.SKIP,
+            remote_id=remote_id,
+        )
+        run.add(Outcome(operation=op, status=OutcomeStatus.SKIPPED, remote_id=remote_id))
+    return True
