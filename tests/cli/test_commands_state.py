@@ -8,7 +8,7 @@ from decimal import Decimal
 import attrs
 
 from finlink import BookingLine, VatCategory
-from tests.cli.conftest import Cli
+from tests.cli.conftest import Cli, outcomes_by
 from tests.cli.records import crm_relation, invoice
 
 BAD_LINE = BookingLine(
@@ -177,29 +177,45 @@ def test_review_lists_the_ambiguous_match_with_its_candidates(cli: Cli) -> None:
     assert first in text
 
 
-def test_review_resolve_link_links_and_the_next_sync_updates_that_record(cli: Cli) -> None:
+def test_review_resolve_link_and_the_next_sync_links_and_updates_that_record(cli: Cli) -> None:
     first, _ = _ambiguous(cli)
     (item,) = cli.json("review")[1]["reviews"]
     status, data = cli.json("review", "resolve", str(item["id"]), "--link", first)
     assert status == 0
-    assert data["review"]["resolution"] == "link"
+    assert (data["review"]["resolution"], data["review"]["remote_id"]) == ("link", first)
     assert cli.json("review")[1]["reviews"] == []
-    (link,) = cli.links("bv")
-    assert link.remote_id == first
     relations = cli.write_records("relations.json", [crm_relation(0, coc_number=None)])
     assert cli.invoke("sync", "--relations", str(relations)).exit_code == 0
+    (link,) = cli.links("bv")
+    assert link.remote_id == first
     assert cli.backend("bv").get_relation(first).data.email == "info@firma0.nl"
     assert len(cli.backend("bv").stored_relations()) == 2  # nothing created
 
 
-def test_review_resolve_dismiss_closes_the_item(cli: Cli) -> None:
+def test_review_resolve_create_and_the_next_sync_creates_without_matching(cli: Cli) -> None:
+    _ambiguous(cli)
+    (item,) = cli.json("review")[1]["reviews"]
+    status, data = cli.json("review", "resolve", str(item["id"]), "--create")
+    assert status == 0
+    assert (data["review"]["resolution"], data["review"]["remote_id"]) == ("create", None)
+    relations = cli.write_records("relations.json", [crm_relation(0, coc_number=None)])
+    assert cli.invoke("sync", "--relations", str(relations)).exit_code == 0
+    assert len(cli.backend("bv").stored_relations()) == 3
+
+
+def test_review_resolve_dismiss_and_the_next_sync_leaves_the_record_alone(cli: Cli) -> None:
     _ambiguous(cli)
     (item,) = cli.json("review")[1]["reviews"]
     result = cli.invoke("review", "resolve", str(item["id"]), "--dismiss")
     assert result.exit_code == 0
     assert "dismissed" in result.stdout
     assert cli.invoke("review").exit_code == 0
+    relations = cli.write_records("relations.json", [crm_relation(0, coc_number=None)])
+    status, data = cli.json("sync", "--relations", str(relations))
+    assert status == 0
+    assert ("bv", "crm-0", "skipped") in outcomes_by(data, "relation")
     assert cli.links("bv") == []
+    assert len(cli.backend("bv").stored_relations()) == 2
 
 
 def test_review_resolve_needs_exactly_one_decision(cli: Cli) -> None:
@@ -225,16 +241,5 @@ def test_review_resolve_refuses_a_remote_record_linked_elsewhere(cli: Cli) -> No
     item = next(i for i in cli.json("review")[1]["reviews"] if i["crm_key"] == "crm-0")
     result = cli.invoke("review", "resolve", str(item["id"]), "--link", taken.remote_id)
     assert result.exit_code == 1
-    assert cli.json("review")[1]["reviews"] != []  # still open: nothing was half-done
-
-
-def test_review_resolve_create_records_the_decision(cli: Cli) -> None:
-    _ambiguous(cli)
-    (item,) = cli.json("review")[1]["reviews"]
-    status, data = cli.json("review", "resolve", str(item["id"]), "--create")
-    assert status == 0
-    assert (data["review"]["resolution"], data["review"]["remote_id"]) == ("create", None)
-    with cli.store() as store:
-        settled = store.get_review(item["id"])
-    assert settled is not None
-    assert settled.resolution == "create"
+    assert f"{taken.remote_id} in bv is already linked to CRM relation crm-5" in result.stderr
+    assert cli.json("review")[1]["reviews"] != []  # still open

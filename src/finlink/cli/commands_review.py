@@ -107,9 +107,10 @@ def resolve(
 ) -> None:
     """Settle review item ID: --link REMOTE_ID, --create or --dismiss (exactly one).
 
-    ``--link`` also stores the link, so the next ``finlink sync`` updates that remote record
-    instead of matching again. It refuses a remote record already linked to another CRM
-    record.
+    The next ``finlink sync`` of the record carries the decision out: it links to REMOTE_ID
+    (and brings it in line), creates a new record without matching, or leaves the record
+    alone until it changes in the CRM. ``--link`` refuses a remote record already linked to
+    another CRM record.
     """
     state.as_json = as_json
     chosen = [
@@ -130,21 +131,22 @@ def resolve(
         if create
         else ReviewResolution.DISMISS
     )
-    with store.transaction():
-        settled = store.resolve_review(review_id, resolution, remote_id=remote_id)
-        if remote_id:
-            # No snapshot yet: the next sync compares the CRM record with what the
-            # administration holds and writes the differences under the conflict policy.
-            store.record_outcome(
-                item.administration, item.entity, item.crm_key, remote_id=remote_id, snapshot=None
+    if remote_id:
+        # The engine links on the next sync and would fail then; say so now instead.
+        taken = store.get_link_by_remote(item.administration, item.entity, remote_id)
+        if taken is not None and taken.crm_key != item.crm_key:
+            raise SyncError(
+                f"{remote_id} in {item.administration} is already linked to CRM "
+                f"{item.entity} {taken.crm_key}"
             )
+    settled = store.resolve_review(review_id, resolution, remote_id=remote_id)
     if as_json:
         dump_json({"ok": True, "review": _review_dict(settled)})
     else:
         done = {
-            "link": f"linked to {remote_id}",
-            "create": "resolved: create",
-            "dismiss": "dismissed",
+            "link": f"the next sync links it to {remote_id}",
+            "create": "the next sync creates it without matching",
+            "dismiss": "dismissed; left alone until it changes in the CRM",
         }
         click.echo(
             f"Review {review_id} ({settled.entity} {settled.crm_key} in "
