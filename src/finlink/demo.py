@@ -8,7 +8,7 @@ sandbox, on a simulated clock at the vendors' real rate limits; generates a CRM 
 1. the initial sync of projects, relations (with contacts) and bookings (with PDFs);
 2. a round of CRM edits through the real-time outbox;
 3. edits by the accountant, some on the same fields as the CRM (conflicts, decided by the
-   policy: the CRM owns names and e-mail, the accountant owns phone numbers);
+   policy: the CRM owns names and e-mail, the accountant owns phone and debtor numbers);
 4. payments recorded in the administrations, and the open items read back.
 
 It returns a :class:`DemoResult` that the ``finlink demo`` command prints for a bookkeeper.
@@ -272,7 +272,9 @@ class _Demo:
         self.engine = SyncEngine(
             store=self.store,
             backends=backends,
-            conflict_policy=field_ownership({"name": "crm", "email": "crm", "phone": "accounting"}),
+            conflict_policy=field_ownership(
+                {"name": "crm", "email": "crm", "phone": "accounting", "number": "accounting"}
+            ),
             lookup=CrmLookup(
                 relations={r.id: r for r in self.valid}, projects={p.id: p for p in self.work}
             ),
@@ -354,9 +356,10 @@ class _Demo:
         mine = [i for i in items if i.administration == name]
         outcomes = self.report.of(administration=name)
         failures = [
-            f"{o.operation.entity} {o.operation.crm_key}: {o.error}"
-            for o in outcomes
-            if o.status in (OutcomeStatus.FAILED, OutcomeStatus.INVALID) and o.error
+            f"{o.operation.entity} {o.operation.crm_key}: "
+            + ("; ".join(str(p) for p in o.operation.problems) or (o.error or ""))
+            for o in sorted(outcomes, key=lambda o: o.operation.entity != "booking")
+            if o.status in (OutcomeStatus.FAILED, OutcomeStatus.INVALID)
         ]
         conflicts = Counter(
             f"{c.field} → {c.resolution}" for o in outcomes for c in o.operation.conflicts

@@ -17,7 +17,13 @@ from finlink._errors import (
     FinlinkError,
     PermissionDeniedError,
 )
-from finlink.cli import commands_review, commands_sandbox, commands_state, commands_sync
+from finlink.cli import (
+    commands_demo,
+    commands_review,
+    commands_sandbox,
+    commands_state,
+    commands_sync,
+)
 from finlink.cli.inputs import InputError
 from finlink.cli.output import EXIT_ATTENTION, EXIT_SETUP, dump_json
 from finlink.cli.state import CliState
@@ -107,5 +113,6 @@ for _command in (
     commands_state.open_items,
     commands_review.review,
     commands_sandbox.sandbox,
+    commands_demo.demo,
 ):
     main.add_command(_command)

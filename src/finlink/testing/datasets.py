@@ -225,9 +225,17 @@ def make_relation(rng: random.Random, relation_id: str, *, country: str | None =
 
 
 def relations(n: int, *, seed: int = 0, id_prefix: str = "crm-") -> tuple[Relation, ...]:
-    """``n`` realistic relations with ids ``crm-000001``, ``crm-000002``..."""
+    """``n`` realistic relations with ids ``crm-000001``, ``crm-000002``...
+
+    Debtor numbers, where a relation has one, are unique within the set (a CRM hands each out
+    once; two relations with one number would be refused by every accounting system).
+    """
     rng = _rng(seed)
-    return tuple(make_relation(rng, f"{id_prefix}{i:06d}") for i in range(1, n + 1))
+    made = [make_relation(rng, f"{id_prefix}{i:06d}") for i in range(1, n + 1)]
+    return tuple(
+        attrs.evolve(relation, number=str(100000 + i)) if relation.number is not None else relation
+        for i, relation in enumerate(made, start=1)
+    )
 
 
 @attrs.frozen(kw_only=True)
