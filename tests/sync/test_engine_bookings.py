@@ -252,3 +252,17 @@ def test_project_sync_links_creates_updates_and_skips() -> None:
     assert found is not None
     assert not found.active
     assert found.data.description == "Nieuw (afgerond)"
+
+
+def test_booking_waits_while_its_relation_is_in_review() -> None:
+    relation = crm_relation(0, coc_number=None)
+    world = World(single=True, lookup=CrmLookup(relations={relation.id: relation}))
+    twin = crm_relation(0, coc_number=None, email=None, contacts=())
+    world.exact.add_existing_relation(attrs.evolve(twin, id="a"))
+    world.exact.add_existing_relation(attrs.evolve(twin, id="b"))
+    report = world.engine.sync_bookings([invoice()])
+    (booking,) = report.of(entity="booking")
+    assert booking.status is OutcomeStatus.REVIEW
+    assert "in the review queue" in booking.operation.notes[0]
+    assert world.exact.calls["create_booking"] == 0
+    assert world.store.errors() == []  # nothing failed: it waits for a person

@@ -175,10 +175,12 @@ def _relation_remote_id(run: Run, name: str, adm: AdministrationRun, booking: Bo
         name, RELATION, booking.relation_id
     )
     if link is None:
-        raise _problem(
-            "relation_id", "relation_pending", f"relation {relation.id!r} waits for review"
-        )
+        raise _WaitingError(f"waits for its relation {relation.id!r}, which is in the review queue")
     return link.remote_id
+
+
+class _WaitingError(Exception):
+    """The booking cannot go yet: something it needs waits for a person."""
 
 
 def _half_fits(run: Run, name: str, adm: AdministrationRun, entity: str, booking: Booking) -> bool:
@@ -230,75 +232,93 @@ def sync_booking(run: Run, name: str, booking: Booking) -> Outcome:
     payload = booking_payload(booking)
     link = run.store.get_link(name, BOOKING, booking.id)
     if link is not None:
-        notes: tuple[str, ...] = ()
-        if link.snapshot != payload:
-            notes = (
-                "changed in the CRM after it was booked; finlink does not change booked "
-                "invoices: book a credit note and a new invoice",
-            )
-        op = _op(
-            name, BOOKING, booking.id, OperationKind.SKIP, remote_id=link.remote_id, notes=notes
-        )
-        outcome = run.add(
-            Outcome(operation=op, status=OutcomeStatus.SKIPPED, remote_id=link.remote_id)
-        )
-        _attach(run, name, adm, booking, link.remote_id)
-        return outcome
+        return _booked(run, name, adm, booking, link.remote_id, changed=link.snapshot != payload)
     problems = check(booking, rates=adm.settings.vat_rates)
     if problems:
         op = _op(name, BOOKING, booking.id, OperationKind.INVALID, problems=problems)
-        return run.add(
-            Outcome(
-                operation=op,
-                status=OutcomeStatus.INVALID,
-                error="; ".join(str(p) for p in problems),
-            )
-        )
+        error = "; ".join(str(p) for p in problems)
+        return run.add(Outcome(operation=op, status=OutcomeStatus.INVALID, error=error))
     op = _op(name, BOOKING, booking.id, OperationKind.CREATE)
-    if adm.down:
-        return run.add(Outcome(operation=op, status=OutcomeStatus.FAILED, error=adm.down))
-    if run.dry_run:
-        return run.add(Outcome(operation=op, status=OutcomeStatus.SKIPPED))
-    reference = booking.invoice_number
+    if adm.down or run.dry_run:
+        status = OutcomeStatus.SKIPPED if run.dry_run else OutcomeStatus.FAILED
+        return run.add(Outcome(operation=op, status=status, error=adm.down))
     try:
-        relation_remote_id = _relation_remote_id(run, name, adm, booking)
-        numbers = _project_numbers(run, name, adm, booking)
-        record = None
-        if run.store.get_intent(name, BOOKING, booking.id) is not None:
-            record = adm.backend.find_booking(booking.kind, reference)
-        if record is None:
-            run.store.begin_intent(
-                name,
-                BOOKING,
-                booking.id,
-                reference=reference,
-                operation="create",
-                payload_hash=payload_hash(payload),
-            )
-            try:
-                record = adm.backend.create_booking(
-                    booking,
-                    relation_remote_id=relation_remote_id,
-                    project_numbers=numbers,
-                    reference=reference,
-                )
-            except OutcomeUnknownError as unknown:
-                record = adm.backend.find_booking(booking.kind, reference)
-                if record is None:
-                    raise unknown from None
-        run.store.record_outcome(
-            name,
-            BOOKING,
-            booking.id,
-            remote_id=record.remote_id,
-            snapshot=payload,
-            remote_version=record.version,
-        )
+        record = _create_booking(run, name, adm, booking, payload=payload)
+    except _WaitingError as waiting:
+        op = _op(name, BOOKING, booking.id, OperationKind.REVIEW, notes=(str(waiting),))
+        return run.add(Outcome(operation=op, status=OutcomeStatus.REVIEW))
     except FinlinkError as error:
         return run.fail(op, error)
     outcome = run.add(Outcome(operation=op, status=OutcomeStatus.DONE, remote_id=record.remote_id))
     _attach(run, name, adm, booking, record.remote_id)
     return outcome
+
+
+def _booked(
+    run: Run, name: str, adm: AdministrationRun, booking: Booking, remote_id: str, *, changed: bool
+) -> Outcome:
+    """A booking already in the administration: never changed again, its PDF still attached."""
+    notes: tuple[str, ...] = ()
+    if changed:
+        notes = (
+            "changed in the CRM after it was booked; finlink does not change booked "
+            "invoices: book a credit note and a new invoice",
+        )
+    op = _op(name, BOOKING, booking.id, OperationKind.SKIP, remote_id=remote_id, notes=notes)
+    outcome = run.add(Outcome(operation=op, status=OutcomeStatus.SKIPPED, remote_id=remote_id))
+    _attach(run, name, adm, booking, remote_id)
+    return outcome
+
+
+def _create_booking(
+    run: Run,
+    name: str,
+    adm: AdministrationRun,
+    booking: Booking,
+    *,
+    payload: dict[str, Any],
+) -> RemoteRecord[Booking]:
+    """Create the booking exactly once: probe after an earlier attempt, intent, write, outcome.
+
+    Raises:
+        _WaitingError: Its relation waits for review.
+        FinlinkError: Its relation or a project was refused, or the vendor refused it.
+    """
+    relation_remote_id = _relation_remote_id(run, name, adm, booking)
+    reference = booking.invoice_number
+    numbers = _project_numbers(run, name, adm, booking)
+    record = None
+    if run.store.get_intent(name, BOOKING, booking.id) is not None:
+        record = adm.backend.find_booking(booking.kind, reference)
+    if record is None:
+        run.store.begin_intent(
+            name,
+            BOOKING,
+            booking.id,
+            reference=reference,
+            operation="create",
+            payload_hash=payload_hash(payload),
+        )
+        try:
+            record = adm.backend.create_booking(
+                booking,
+                relation_remote_id=relation_remote_id,
+                project_numbers=numbers,
+                reference=reference,
+            )
+        except OutcomeUnknownError as unknown:
+            record = adm.backend.find_booking(booking.kind, reference)
+            if record is None:
+                raise unknown from None
+    run.store.record_outcome(
+        name,
+        BOOKING,
+        booking.id,
+        remote_id=record.remote_id,
+        snapshot=payload,
+        remote_version=record.version,
+    )
+    return record
 
 
 def _attach(run: Run, name: str, adm: AdministrationRun, booking: Booking, remote_id: str) -> None:
