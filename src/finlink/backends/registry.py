@@ -33,7 +33,7 @@ def available_backends() -> tuple[str, ...]:
     return tuple(sorted(_entry_points()))
 
 
-def load_backend(name: str, **config: Any) -> Backend:
+def load_backend(name: str, /, **config: Any) -> Backend:
     """Create the backend registered as ``name`` with ``config`` as keyword arguments.
 
     Raises:

@@ -11,6 +11,7 @@ from finlink.backends.exact.auth import (
     exact_host,
 )
 from finlink.backends.exact.backend import ExactBackend, exact_capabilities
+from finlink.backends.exact.config import exact_from_config
 from finlink.backends.exact.ledger import categorise_vat_codes
 from finlink.backends.exact.mapping import FIELD_MAX_LENGTHS, search_code
 from finlink.backends.exact.settings import ExactSettings
@@ -28,6 +29,7 @@ __all__ = [
     "WebhookSignatureError",
     "categorise_vat_codes",
     "exact_capabilities",
+    "exact_from_config",
     "exact_host",
     "parse_webhook",
     "search_code",
