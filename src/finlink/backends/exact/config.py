@@ -51,22 +51,27 @@ def exact_from_config(
             "redirect_uri": redirect_uri,
         }
         missing = [key for key, value in given.items() if value is None]
-        if missing:
+        if client_id is None or client_secret is None or redirect_uri is None:
             raise ConfigurationError(f"Exact Online settings: {', '.join(missing)} missing")
+        oauth = _oauth(client_id, client_secret, redirect_uri, host)
     try:
-        if oauth is None:
-            oauth = ExactOAuth(
-                client_id=client_id,
-                client_secret=client_secret,
-                redirect_uri=redirect_uri,
-                host=host,
-            )
         return ExactBackend(
             oauth=oauth,
             division=int(division),
             token_store=token_store,
             token_key=token_key,
             **options,
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"Exact Online settings: {exc}") from exc
+
+
+def _oauth(
+    client_id: str | Secret, client_secret: str | Secret, redirect_uri: str, host: str
+) -> ExactOAuth:
+    try:
+        return ExactOAuth(
+            client_id=client_id, client_secret=client_secret, redirect_uri=redirect_uri, host=host
         )
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"Exact Online settings: {exc}") from exc
