@@ -291,3 +291,23 @@ def test_no_window_span_ever_holds_more_calls_than_the_limit(
             start = (first // seconds) * seconds
             in_span = [t for t in stamps if start <= t < start + seconds]
         assert len(in_span) <= limit
+
+
+def test_a_wait_longer_than_max_wait_raises_instead_of_blocking() -> None:
+    from datetime import timedelta
+
+    from finlink import RateLimitError
+    from finlink.clock import SimulatedClock
+    from finlink.http import RateLimiter
+
+    clock = SimulatedClock()
+    limiter = RateLimiter.for_exact_online(clock=clock, daily_limit=2, max_wait=120)
+    for _ in range(2):
+        with limiter.acquire():
+            pass
+    with pytest.raises(RateLimitError) as caught, limiter.acquire():
+        pass  # pragma: no cover - never reached
+    assert caught.value.retry_after is not None
+    assert caught.value.retry_after > timedelta(hours=1)  # until midnight UTC
+    assert caught.value.retriable
+    assert clock.monotonic() == 0  # it did not wait

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from finlink._errors import RateLimitError
 from finlink.clock import Clock
 from finlink.http._ratelimit_state import MemoryRateLimitState, RateLimitState, Window, WindowKind
 from finlink.http._retry import RESET_MARGIN, int_header
@@ -70,9 +71,14 @@ class RateLimiter:
         max_concurrency: int | None = None,
         key: str = "default",
         state: RateLimitState | None = None,
+        max_wait: float | None = None,
     ) -> None:
         if max_concurrency is not None and max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
+        #: The longest single wait before a call; a longer one (a spent daily budget, say)
+        #: raises RateLimitError instead, so a worker on the real clock is not blocked for
+        #: hours. None waits as long as it takes (what a simulated clock wants).
+        self.max_wait = max_wait
         self.windows: tuple[Window, ...] = tuple(windows)
         self.clock = clock
         self.key = key
@@ -124,6 +130,7 @@ class RateLimiter:
         key: str = "default",
         daily_limit: int = 5000,
         state: RateLimitState | None = None,
+        max_wait: float | None = None,
     ) -> RateLimiter:
         """Exact Online's budget for one division: 60 per clock minute, 5,000 per UTC day.
 
@@ -132,7 +139,7 @@ class RateLimiter:
         ``daily_limit=30000`` for a Premium licence (§3).
         """
         windows = [Window.per_minute(60), Window.per_day(daily_limit)]
-        return cls(windows, clock=clock, max_concurrency=1, key=key, state=state)
+        return cls(windows, clock=clock, max_concurrency=1, key=key, state=state, max_wait=max_wait)
 
     @classmethod
     def for_snelstart(
@@ -183,6 +190,14 @@ class RateLimiter:
                 wait = self.state.reserve(self.key, self.windows, self.clock.now().timestamp())
                 if wait <= 0:
                     break
+                if self.max_wait is not None and wait > self.max_wait:
+                    # Nothing was counted or sent: the caller may try again after the wait.
+                    raise RateLimitError(
+                        f"the call budget of {self.key} is spent for the next {wait:.0f} s",
+                        retry_after=timedelta(seconds=wait),
+                        status_code=None,
+                        administration=self.key,
+                    )
                 wait = max(wait, _MIN_SLEEP)
                 logger.debug("rate limit for %s: waiting %.3f s", self.key, wait)
                 with self._lock:

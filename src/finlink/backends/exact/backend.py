@@ -90,6 +90,9 @@ class ExactBackend:
         rate_limit_state: A shared :class:`~finlink.http.RateLimitState` for several
             processes on one division.
         daily_limit: Calls a day (5,000; 30,000 with a Premium licence, §3).
+        max_rate_wait: The longest wait for the rate limit before a call; past it a call
+            raises :class:`~finlink.RateLimitError` (retriable) instead of blocking, e.g. until
+            midnight when the day's budget is spent. None (default) waits as long as needed.
         settings: Journals, VAT overrides, document types.
         name: The display name (default ``Exact Online division {division}``).
 
@@ -116,6 +119,7 @@ class ExactBackend:
         retry: RetryPolicy | None = None,
         rate_limit_state: RateLimitState | None = None,
         daily_limit: int = 5000,
+        max_rate_wait: float | None = None,
         settings: ExactSettings | None = None,
         name: str | None = None,
     ) -> None:
@@ -136,6 +140,7 @@ class ExactBackend:
             key=self._administration,
             daily_limit=daily_limit,
             state=rate_limit_state,
+            max_wait=max_rate_wait,
         )
         self.api = ApiClient(
             self.http,
