@@ -313,3 +313,18 @@ def test_dismissed_review_leaves_the_record_alone_until_it_changes() -> None:
     assert {o.status for o in report.outcomes if o.operation.entity == "relation"} == {
         OutcomeStatus.REVIEW
     }
+
+
+def test_contacts_of_a_linked_relation_are_linked_not_duplicated() -> None:
+    world = World(single=True)
+    existing = crm_relation(0, id="accountant-made")  # holds Jan Jansen 0 and Piet Pietersen 0
+    remote_id = world.exact.add_existing_relation(existing)
+    jan = attrs.evolve(crm_relation(0).contacts[0], email="jan@firma0.nl")
+    world.engine.sync_relations([crm_relation(0, contacts=(jan, crm_relation(0).contacts[1]))])
+    assert world.exact.calls["create_contact"] == 0
+    assert world.exact.calls["list_contacts"] == 1
+    contacts = world.exact.get_relation(remote_id).data.contacts
+    assert len(contacts) == 2
+    # Jan's e-mail was new in the CRM: written to the contact that was already there
+    assert world.exact.calls["update_contact"] == 1
+    assert sorted(c.email or "" for c in contacts) == ["", "jan@firma0.nl"]

@@ -117,6 +117,10 @@ class _HalfSync:
     crm_now: dict[str, Any] = attrs.field(init=False)
     #: The snapshot this run wrote for the link, with the fingerprint in it (if it wrote one).
     written: tuple[str, dict[str, Any], str | None] | None = attrs.field(default=None, init=False)
+    #: Whether this run created the remote relation (then it has no contacts yet).
+    created: bool = attrs.field(default=False, init=False)
+    #: The remote relation's contacts, read once when needed.
+    remote_contacts: list[RemoteRecord[Contact]] | None = attrs.field(default=None, init=False)
 
     def __attrs_post_init__(self) -> None:
         self.crm_now = relation_payload(self.relation)
@@ -415,6 +419,7 @@ class _HalfSync:
             record = found[0]
         self.record(record.remote_id, _payload(record), record.version)
         remember_created(self.adm, record)
+        self.created = True
         return self.done(op, OutcomeStatus.DONE, record.remote_id)
 
     # -- contacts -----------------------------------------------------------------------------
@@ -478,7 +483,12 @@ class _HalfSync:
                     relation_remote_id, link.remote_id, contact
                 )
             else:
-                record = self.create_contact(key, contact, relation_remote_id, payload)
+                record, made = self.create_contact(key, contact, relation_remote_id, payload)
+                if not made and contact_payload(record.data) != payload:
+                    # An existing contact was linked: bring it in line with the CRM.
+                    record = self.adm.backend.update_contact(
+                        relation_remote_id, record.remote_id, contact
+                    )
             self.run.store.record_outcome(
                 self.name,
                 CONTACT,
@@ -494,17 +504,19 @@ class _HalfSync:
 
     def create_contact(
         self, key: str, contact: Contact, relation_remote_id: str, payload: dict[str, Any]
-    ) -> RemoteRecord[Contact]:
-        def existing() -> RemoteRecord[Contact] | None:
-            for record in self.adm.backend.list_contacts(relation_remote_id):
-                if record.crm_key == key:
-                    return record
-            return None
+    ) -> tuple[RemoteRecord[Contact], bool]:
+        """Create a contact exactly once, or link the one the relation already has.
 
-        if self.run.store.get_intent(self.name, CONTACT, key) is not None:
-            found = existing()
+        A relation finlink did not just create (it was linked to the accountant's record, or
+        created in an earlier run that crashed) may already hold this person: its contacts are
+        read once, and one carrying finlink's reference, the same e-mail address or the same
+        name is linked instead of created again. Returns the record and whether it was made
+        now (as sent) rather than found.
+        """
+        if self.run.store.get_intent(self.name, CONTACT, key) is not None or not self.created:
+            found = self.existing_contact(key, contact, relation_remote_id)
             if found is not None:
-                return found
+                return found, found.crm_key == key
         self.run.store.begin_intent(
             self.name,
             CONTACT,
@@ -514,14 +526,34 @@ class _HalfSync:
             payload_hash=payload_hash(payload),
         )
         try:
-            return self.adm.backend.create_contact(relation_remote_id, contact, reference=key)
+            return self.adm.backend.create_contact(relation_remote_id, contact, reference=key), True
         except OutcomeUnknownError:
             found = None
+            self.remote_contacts = None  # read again: the lost create may be there now
             with contextlib.suppress(FinlinkError):
-                found = existing()
+                found = self.existing_contact(key, contact, relation_remote_id)
             if found is None:
                 raise
-            return found
+            return found, True
+
+    def existing_contact(
+        self, key: str, contact: Contact, relation_remote_id: str
+    ) -> RemoteRecord[Contact] | None:
+        """The relation's contact that is this person: finlink's reference, e-mail, or name."""
+        if self.remote_contacts is None:
+            self.remote_contacts = list(self.adm.backend.list_contacts(relation_remote_id))
+        email = (contact.email or "").strip().lower()
+        name = contact.full_name.strip().lower()
+        for record in self.remote_contacts:
+            if record.crm_key == key:
+                return record
+        for record in self.remote_contacts:
+            other = record.data
+            if email and (other.email or "").strip().lower() == email:
+                return record
+            if name and other.full_name.strip().lower() == name:
+                return record
+        return None
 
 
 def _payload(record: RemoteRecord[Relation]) -> dict[str, Any]:
