@@ -20,7 +20,7 @@ from finlink.testing import ExactSandbox
 
 DIVISION = 1234567
 OTHER_DIVISION = 1234568
-SECRET_VARIABLE = "EXACT_CLIENT_SECRET"  # noqa: S105 - a variable's name
+SECRET_VARIABLE = "EXACT_CLIENT_SECRET"
 
 
 class ExactCli:

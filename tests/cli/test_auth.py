@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import webbrowser
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,12 +14,13 @@ import pytest
 from click.testing import Result
 
 from finlink import AuthenticationError
-from finlink.backends import Backend, available_backends
+from finlink.backends import Backend, available_backends, load_backend
 from finlink.backends.faults import FailWith
 from finlink.backends.memory import InMemoryBackend
-from finlink.cli import commands_auth
 from finlink.cli import config as cli_config
 from finlink.cli.config import AdministrationConfig
+from finlink.cli.loopback import CallbackListener
+from finlink.testing import SnelStartSandbox
 from tests.cli.conftest import Cli
 from tests.cli.exact_cli import DIVISION, ExactCli, sandbox_on_clock
 
@@ -49,7 +51,7 @@ class Browser:
         self.refuse = refuse
         self.opened: list[str] = []
         self.pages: list[httpx.Response] = []
-        monkeypatch.setattr(commands_auth.webbrowser, "open", self.open)
+        monkeypatch.setattr(webbrowser, "open", self.open)
 
     def open(self, url: str, *_: Any, **__: Any) -> bool:
         self.opened.append(url)
@@ -115,7 +117,7 @@ def test_auth_exact_ignores_a_redirect_from_another_flow(served: ExactCli) -> No
     redirect = served.sandbox.app.redirect_uri
     port = urlsplit(redirect).port
     assert port is not None
-    listener = commands_auth.CallbackListener(port=port, path="/callback", state="ours")
+    listener = CallbackListener(port=port, path="/callback", state="ours")
     with listener:
         page = httpx.get(redirect, params={"code": "forged", "state": "theirs"})
         assert page.status_code == 400
@@ -262,8 +264,6 @@ def test_auth_snelstart_with_an_unset_variable_exits_2_naming_it(
     "snelstart" not in available_backends(), reason="the snelstart backend is not installed"
 )
 def test_auth_snelstart_against_the_sandbox(cli: Cli) -> None:
-    from finlink.testing import SnelStartSandbox  # noqa: PLC0415
-
     sandbox = SnelStartSandbox()
     keys = sandbox.add_administration("Shop B.V.")
     cli.write("finlink.toml", SNELSTART_CONFIG)
@@ -275,8 +275,6 @@ def test_auth_snelstart_against_the_sandbox(cli: Cli) -> None:
     )
 
     def factory(administration: AdministrationConfig, options: dict[str, Any]) -> Backend:
-        from finlink.backends import load_backend  # noqa: PLC0415
-
         return load_backend("snelstart", **options, client=sandbox.client())
 
     state = cli.state()
