@@ -183,7 +183,7 @@ def _exchange(state: CliState, administration: str, flow_uri: str, code: str) ->
         f"The access token is valid until {tokens.expires_at:%Y-%m-%d %H:%M %Z} and is "
         "refreshed by itself; the refresh token dies when unused for 30 days."
     )
-    click.echo(f"Check the division and reference data with: finlink doctor (for {administration})")
+    click.echo("Run `finlink doctor` to check the division's consent and reference data.")
 
 
 @auth.command("snelstart")

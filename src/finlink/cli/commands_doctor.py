@@ -27,6 +27,9 @@ from finlink.cli.state import CliState, pass_state
 __all__ = ["diagnose", "doctor"]
 
 
+_NOTHING = object()
+
+
 def _problems(findings: list[Finding]) -> bool:
     return any(f.severity is Severity.PROBLEM for f in findings)
 
@@ -106,11 +109,11 @@ def diagnose(state: CliState) -> list[Finding]:
 
 
 def _print(findings: list[Finding]) -> None:
-    current: str | None = None
+    current: object = _NOTHING
     for finding in findings:
         if finding.administration != current:
             current = finding.administration
-            click.echo(f"[{current}]")
+            click.echo(f"[{current or 'configuration'}]")
         label = {"ok": "ok", "warning": "WARNING", "problem": "PROBLEM"}[finding.severity]
         click.echo(f"  {label:<8} {finding.check}: {finding.message}")
         if finding.fix and finding.severity is not Severity.OK:
