@@ -1,4 +1,4 @@
-"""``finlink`` on an Exact Online sandbox: a configuration file and a backend factory for it."""
+"""``finlink`` on an Exact Online sandbox, and on a SnelStart stand-in (a memory backend)."""
 
 from __future__ import annotations
 
@@ -7,16 +7,21 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from click.testing import CliRunner, Result
 
 from finlink.backends import Backend
 from finlink.backends.exact import ExactBackend, exact_from_config
+from finlink.backends.memory import InMemoryBackend
+from finlink.backends.reference import ReferenceData
+from finlink.cli import config as cli_config
 from finlink.cli import main
 from finlink.cli.config import AdministrationConfig
 from finlink.cli.state import CliState
 from finlink.clock import SimulatedClock
 from finlink.http import FileTokenStore, TokenSet
 from finlink.testing import ExactSandbox
+from tests.cli.conftest import Cli
 
 DIVISION = 1234567
 OTHER_DIVISION = 1234568
@@ -106,3 +111,44 @@ class ExactCli:
 def sandbox_on_clock() -> ExactSandbox:
     """A sandbox on a simulated clock."""
     return ExactSandbox(SimulatedClock())
+
+
+SNELSTART_CONFIG = """\
+[administrations.shop]
+backend = "snelstart"
+administration = "Shop B.V."
+koppelsleutel_env = "SNELSTART_KOPPELSLEUTEL"
+subscription_key_env = "SNELSTART_SUBSCRIPTION_KEY"
+token_store = "tokens.json"
+"""
+
+
+class SnelStartStandIn:
+    """Configuration for ``backend = "snelstart"`` served by a memory backend stand-in."""
+
+    def __init__(
+        self,
+        cli: Cli,
+        monkeypatch: pytest.MonkeyPatch,
+        reference_data: ReferenceData | None = None,
+    ) -> None:
+        # The SnelStart entry point may not be installed: let the configuration name it.
+        monkeypatch.setattr(
+            cli_config, "available_backends", lambda: ("exact", "memory", "snelstart")
+        )
+        cli.write("finlink.toml", SNELSTART_CONFIG)
+        cli.environ.update(
+            {"SNELSTART_KOPPELSLEUTEL": "key", "SNELSTART_SUBSCRIPTION_KEY": "subscription"}
+        )
+        self.backend = InMemoryBackend(administration="shop", reference_data=reference_data)
+        self.options: dict[str, Any] = {}
+        self.cli = cli
+
+    def factory(self, administration: AdministrationConfig, options: dict[str, Any]) -> Backend:
+        self.options = options
+        return self.backend
+
+    def invoke(self, *args: str) -> Result:
+        state = self.cli.state()
+        state.backend_factory = self.factory
+        return self.cli.invoke(*args, state=state)

@@ -11,18 +11,21 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
-from click.testing import Result
 
 from finlink import AuthenticationError
 from finlink.backends import Backend, available_backends, load_backend
 from finlink.backends.faults import FailWith
-from finlink.backends.memory import InMemoryBackend
-from finlink.cli import config as cli_config
 from finlink.cli.config import AdministrationConfig
 from finlink.cli.loopback import CallbackListener
 from finlink.testing import SnelStartSandbox
 from tests.cli.conftest import Cli
-from tests.cli.exact_cli import DIVISION, ExactCli, sandbox_on_clock
+from tests.cli.exact_cli import (
+    DIVISION,
+    SNELSTART_CONFIG,
+    ExactCli,
+    SnelStartStandIn,
+    sandbox_on_clock,
+)
 
 
 def _free_port() -> int:
@@ -191,41 +194,6 @@ def test_auth_exact_on_another_backend_exits_2(cli: Cli) -> None:
 
 
 # -- SnelStart ---------------------------------------------------------------------------
-
-SNELSTART_CONFIG = """\
-[administrations.shop]
-backend = "snelstart"
-administration = "Shop B.V."
-koppelsleutel_env = "SNELSTART_KOPPELSLEUTEL"
-subscription_key_env = "SNELSTART_SUBSCRIPTION_KEY"
-token_store = "tokens.json"
-"""
-
-
-class SnelStartStandIn:
-    """Configuration for ``backend = "snelstart"`` served by a memory backend stand-in."""
-
-    def __init__(self, cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
-        # The SnelStart entry point may not be installed: let the configuration name it.
-        monkeypatch.setattr(
-            cli_config, "available_backends", lambda: ("exact", "memory", "snelstart")
-        )
-        cli.write("finlink.toml", SNELSTART_CONFIG)
-        cli.environ.update(
-            {"SNELSTART_KOPPELSLEUTEL": "key", "SNELSTART_SUBSCRIPTION_KEY": "subscription"}
-        )
-        self.backend = InMemoryBackend(administration="shop")
-        self.options: dict[str, Any] = {}
-        self.cli = cli
-
-    def factory(self, administration: AdministrationConfig, options: dict[str, Any]) -> Backend:
-        self.options = options
-        return self.backend
-
-    def invoke(self, *args: str) -> Result:
-        state = self.cli.state()
-        state.backend_factory = self.factory
-        return self.cli.invoke(*args, state=state)
 
 
 def test_auth_snelstart_reports_ok_and_passes_no_token_store(

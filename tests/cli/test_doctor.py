@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from finlink.backends.reference import ReferenceData, VatCode
 from finlink.testing import ExactSandbox
 from tests.cli.conftest import Cli
 from tests.cli.exact_cli import (
@@ -12,6 +17,7 @@ from tests.cli.exact_cli import (
     OTHER_DIVISION,
     SECRET_VARIABLE,
     ExactCli,
+    SnelStartStandIn,
     sandbox_on_clock,
 )
 
@@ -196,3 +202,32 @@ def test_doctor_never_prints_the_secret_even_with_debug_logs(tmp_path: Path) -> 
     assert result.exit_code == 0, result.output
     assert cli.environ[SECRET_VARIABLE] not in result.output
     assert cli.environ[SECRET_VARIABLE] not in result.stderr
+
+
+def _btw(*soorten: str) -> ReferenceData:
+    return ReferenceData(
+        vat_codes=tuple(
+            VatCode(code=soort, description=soort, rate=Decimal("0.21")) for soort in soorten
+        )
+    )
+
+
+def test_doctor_on_snelstart_counts_zero_rated_categories_as_served_by_geen(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SnelStart books every zero-rated treatment with line btw-soort Geen (snelstart.md §3.5).
+    stand_in = SnelStartStandIn(cli, monkeypatch, reference_data=_btw("Hoog", "Laag", "Geen"))
+    result = stand_in.invoke("doctor", "--json")
+    assert result.exit_code == 0, result.output
+    assert '"problems": 0' in result.stdout
+
+
+def test_doctor_on_snelstart_without_geen_reports_every_zero_rated_category(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stand_in = SnelStartStandIn(cli, monkeypatch, reference_data=_btw("Hoog", "Laag"))
+    result = stand_in.invoke("doctor", "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    unmapped = {f["message"].split()[2] for f in _findings(data, "problem")}
+    assert unmapped == {"zero", "exempt", "reverse_charge", "eu_goods", "eu_services", "non_eu"}

@@ -17,10 +17,10 @@ from finlink.cli.doctor_checks import (
     backend_clock,
     check_credentials_present,
     check_exact_tokens,
-    check_reference,
     probe_reference,
     rate_budget,
 )
+from finlink.cli.doctor_reference import check_reference
 from finlink.cli.output import EXIT_ATTENTION, EXIT_OK, dump_json, json_option
 from finlink.cli.state import CliState, pass_state
 
@@ -86,7 +86,7 @@ def _administration(state: CliState, adm: AdministrationConfig) -> list[Finding]
         reference, access = probe_reference(adm, backend)
         findings.append(access)
         if reference is not None:
-            findings.extend(check_reference(adm, reference))
+            findings.extend(check_reference(adm, options, reference))
         left = budget()
         if left is not None:
             findings.append(left)

@@ -24,11 +24,10 @@ from finlink._errors import (
     PermissionDeniedError,
 )
 from finlink.backends import Backend
-from finlink.backends.reference import JournalKind, ReferenceData
+from finlink.backends.reference import ReferenceData
 from finlink.cli.config import AdministrationConfig
 from finlink.clock import Clock, SystemClock
 from finlink.http import TokenSet, TokenStore
-from finlink.model.enums import VatCategory
 
 __all__ = [
     "REFRESH_TOKEN_LIFETIME",
@@ -37,7 +36,7 @@ __all__ = [
     "backend_clock",
     "check_credentials_present",
     "check_exact_tokens",
-    "check_reference",
+    "finding",
     "probe_reference",
     "rate_budget",
 ]
@@ -46,8 +45,6 @@ __all__ = [
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
 #: Warn this long before it dies.
 _REFRESH_WARNING = timedelta(days=5)
-# Belgium's 12 % rate; a Dutch administration has no such VAT code (model ``VatCategory``).
-_OPTIONAL_CATEGORIES = frozenset({VatCategory.INTERMEDIATE})
 
 
 class Severity(enum.StrEnum):
@@ -87,9 +84,10 @@ class Finding:
         }
 
 
-def _finding(
+def finding(
     adm: AdministrationConfig, check: str, severity: Severity, message: str, fix: str | None = None
 ) -> Finding:
+    """A finding about administration ``adm``."""
     return Finding(
         administration=adm.name, check=check, severity=severity, message=message, fix=fix
     )
@@ -104,7 +102,7 @@ def check_credentials_present(
 ) -> list[Finding]:
     """One finding per secret whose environment variable is unset or empty (none: one OK)."""
     missing = [
-        _finding(
+        finding(
             adm,
             "credentials",
             Severity.PROBLEM,
@@ -121,7 +119,7 @@ def check_credentials_present(
     if not adm.secret_env:
         return []
     names = ", ".join(adm.secret_env.values())
-    return [_finding(adm, "credentials", Severity.OK, f"{names} set")]
+    return [finding(adm, "credentials", Severity.OK, f"{names} set")]
 
 
 def _age(delta: timedelta) -> str:
@@ -141,7 +139,7 @@ def check_exact_tokens(
     store = options.get("token_store")
     if not isinstance(store, TokenStore):
         return [
-            _finding(
+            finding(
                 adm,
                 "tokens",
                 Severity.PROBLEM,
@@ -155,13 +153,13 @@ def check_exact_tokens(
         tokens = store.load(key)
     except ConfigurationError as exc:
         return [
-            _finding(
+            finding(
                 adm, "tokens", Severity.PROBLEM, str(exc), f"move the file away, then {reconsent}"
             )
         ]
     if tokens is None:
         return [
-            _finding(
+            finding(
                 adm,
                 "tokens",
                 Severity.PROBLEM,
@@ -169,21 +167,21 @@ def check_exact_tokens(
                 f"run `{_auth_command(adm)}` to connect the administration",
             )
         ]
-    return [_refresh_finding(adm, tokens, clock.now(), reconsent)]
+    return [_refreshfinding(adm, tokens, clock.now(), reconsent)]
 
 
-def _refresh_finding(
+def _refreshfinding(
     adm: AdministrationConfig, tokens: TokenSet, now: datetime, reconsent: str
 ) -> Finding:
     if tokens.refresh_token is None:
-        return _finding(
+        return finding(
             adm, "tokens", Severity.PROBLEM, "the stored tokens have no refresh token", reconsent
         )
     # Every refresh renews the refresh token, so it dies 30 days after the last issue.
     dies = tokens.issued_at + REFRESH_TOKEN_LIFETIME
     unused = _age(tokens.age(now))
     if now >= dies:
-        return _finding(
+        return finding(
             adm,
             "tokens",
             Severity.PROBLEM,
@@ -193,7 +191,7 @@ def _refresh_finding(
             "every few weeks",
         )
     if dies - now <= _REFRESH_WARNING:
-        return _finding(
+        return finding(
             adm,
             "tokens",
             Severity.WARNING,
@@ -201,7 +199,7 @@ def _refresh_finding(
             f"run any finlink command on {adm.name} (e.g. `finlink doctor`) before then",
         )
     access = "valid" if not tokens.expires_within(now) else "expired (renewed on the next call)"
-    return _finding(
+    return finding(
         adm,
         "tokens",
         Severity.OK,
@@ -230,9 +228,9 @@ def probe_reference(
         else:
             message = f"the credentials may not read this administration ({exc})"
             fix = "check that the keys belong to this administration and grant access to it"
-        return None, _finding(adm, "access", Severity.PROBLEM, message, fix)
+        return None, finding(adm, "access", Severity.PROBLEM, message, fix)
     except AuthenticationError as exc:
-        return None, _finding(
+        return None, finding(
             adm,
             "access",
             Severity.PROBLEM,
@@ -240,7 +238,7 @@ def probe_reference(
             f"check the secrets the configuration names, then run `{_auth_command(adm)}`",
         )
     except BackendError as exc:
-        return None, _finding(
+        return None, finding(
             adm,
             "access",
             Severity.PROBLEM,
@@ -248,105 +246,7 @@ def probe_reference(
             "check the network connection and the host setting, then try again later",
         )
     where = f"division {division}" if adm.backend == "exact" and division else "the administration"
-    return reference, _finding(adm, "access", Severity.OK, f"{where} answers")
-
-
-def check_reference(adm: AdministrationConfig, reference: ReferenceData) -> list[Finding]:
-    """Every ``ledger_map`` target exists and is open; every VAT category has a VAT code."""
-    return [
-        *_ledger_findings(adm, reference),
-        *_vat_findings(adm, reference),
-        *_journals(adm, reference),
-    ]
-
-
-def _ledger_findings(adm: AdministrationConfig, reference: ReferenceData) -> list[Finding]:
-    findings: list[Finding] = []
-    for crm_code, target in adm.ledger_map.items():
-        key = f"administrations.{adm.name}.ledger_map.{crm_code}"
-        account = reference.ledger(target)
-        if account is None:
-            findings.append(
-                _finding(
-                    adm,
-                    "ledger",
-                    Severity.PROBLEM,
-                    f"ledger_map sends CRM ledger {crm_code} to {target}, but the administration "
-                    f"has no ledger account {target}",
-                    f"set {key} to a ledger code that exists (see the administration's chart "
-                    "of accounts), or create the account there",
-                )
-            )
-        elif not account.active:
-            findings.append(
-                _finding(
-                    adm,
-                    "ledger",
-                    Severity.PROBLEM,
-                    f"ledger account {target} ({account.description}) is blocked",
-                    f"unblock it in the administration, or point {key} at an open account",
-                )
-            )
-    if adm.ledger_map and not findings:
-        count = len(adm.ledger_map)
-        findings.append(
-            _finding(adm, "ledger", Severity.OK, f"all {count} mapped ledger account(s) exist")
-        )
-    return findings
-
-
-def _vat_findings(adm: AdministrationConfig, reference: ReferenceData) -> list[Finding]:
-    if not reference.vat_codes:
-        return []  # the backend keeps no VAT codes (the memory backend): nothing to judge
-    findings: list[Finding] = []
-    for category in VatCategory:
-        if reference.vat_code_for(category) is not None:
-            continue
-        if category in _OPTIONAL_CATEGORIES:
-            findings.append(
-                _finding(
-                    adm,
-                    "vat",
-                    Severity.WARNING,
-                    f"no VAT code for category {category.value} (Belgium's 12 % rate)",
-                    "nothing to do for a Dutch administration; a Belgian one needs a 12 % "
-                    "VAT code before such lines can be booked",
-                )
-            )
-            continue
-        findings.append(
-            _finding(
-                adm,
-                "vat",
-                Severity.PROBLEM,
-                f"VAT category {category.value} maps to no VAT code of the administration: "
-                "bookings with such lines will be refused",
-                f"create a VAT code for {category.value} in the administration (or map one "
-                "in the backend's VAT settings), or never send that category",
-            )
-        )
-    if not any(f.severity is Severity.PROBLEM for f in findings):
-        findings.append(
-            _finding(adm, "vat", Severity.OK, "every VAT category finlink sends has a VAT code")
-        )
-    return findings
-
-
-def _journals(adm: AdministrationConfig, reference: ReferenceData) -> list[Finding]:
-    if not reference.journals:
-        return []  # the backend reports no journals: nothing to judge
-    kinds = {journal.kind for journal in reference.journals}
-    return [
-        _finding(
-            adm,
-            "journals",
-            Severity.PROBLEM,
-            f"the administration has no {kind} journal, which {kind} bookings go to",
-            f"create a {kind} journal (dagboek) in the administration",
-        )
-        for kind in (JournalKind.SALES, JournalKind.PURCHASE)
-        if kind not in kinds
-    ]
+    return reference, finding(adm, "access", Severity.OK, f"{where} answers")
 
 
 def rate_budget(adm: AdministrationConfig, backend: Backend) -> Callable[[], Finding | None]:
@@ -371,7 +271,7 @@ def rate_budget(adm: AdministrationConfig, backend: Backend) -> Callable[[], Fin
         if "X-RateLimit-Remaining" not in seen:
             return None
         left, limit = seen["X-RateLimit-Remaining"], seen.get("X-RateLimit-Limit", "?")
-        return _finding(adm, "rate budget", Severity.OK, f"{left} of {limit} calls left today")
+        return finding(adm, "rate budget", Severity.OK, f"{left} of {limit} calls left today")
 
     return report
 
