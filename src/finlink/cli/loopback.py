@@ -91,7 +91,7 @@ class CallbackListener:
         if self._done.is_set():
             return False
         given_state = query.get("state", [""])[0]
-        if not secrets.compare_digest(given_state, self.state):
+        if not secrets.compare_digest(given_state.encode(), self.state.encode()):
             # Not our flow (a stale tab, or a forged request): ignore it and keep waiting.
             logger.warning("ignored a redirect whose state does not match this consent flow")
             return False
