@@ -252,3 +252,20 @@ def test_auth_snelstart_against_the_sandbox(cli: Cli) -> None:
     assert not (cli.folder / "tokens.json").exists()
     cli.environ["SNELSTART_KOPPELSLEUTEL"] = "wrong"
     assert cli.invoke("auth", "snelstart", "shop", state=state).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--redirect-uri", "http://127.0.0.1/callback"], "names no port"),
+        (["--redirect-uri", "http://127.0.0.1:8765/cb", "--port", "8766"], "differs from"),
+    ],
+)
+def test_auth_exact_refuses_a_listener_the_redirect_uri_cannot_reach(
+    tmp_path: Path, args: list[str], message: str
+) -> None:
+    sandbox = sandbox_on_clock()
+    cli = ExactCli(tmp_path, sandbox, transport=sandbox.transport())
+    result = cli.invoke("auth", "exact", "bv", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
