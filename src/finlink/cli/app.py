@@ -18,7 +18,9 @@ from finlink._errors import (
     PermissionDeniedError,
 )
 from finlink.cli import (
+    commands_auth,
     commands_demo,
+    commands_doctor,
     commands_review,
     commands_sandbox,
     commands_state,
@@ -114,5 +116,7 @@ for _command in (
     commands_review.review,
     commands_sandbox.sandbox,
     commands_demo.demo,
+    commands_auth.auth,
+    commands_doctor.doctor,
 ):
     main.add_command(_command)
