@@ -170,3 +170,65 @@ def test_policies_as_plain_functions() -> None:
     assert owned(_fc(field="name")) is Resolution.MANUAL
     with pytest.raises(ValueError, match="owner of 'iban' must be one of crm, accounting, manual"):
         field_ownership({"iban": "bookkeeper"})
+
+
+def _manual_conflict() -> tuple[World, Relation, str]:
+    world = World(single=True, conflict_policy=manual)
+    relation = crm_relation(0)
+    world.engine.sync_relations([relation])
+    (remote,) = world.exact.stored_relations()
+    world.exact.edit_relation(remote.remote_id, email="boekhouder@firma0.nl")
+    changed = attrs.evolve(relation, email="crm@firma0.nl")
+    world.engine.sync_relations([changed])
+    return world, changed, remote.remote_id
+
+
+def test_manual_conflict_holds_over_later_syncs_until_a_person_decides() -> None:
+    world, changed, remote_id = _manual_conflict()
+    for _ in range(2):  # the change cursor has moved on; the conflict must not be forgotten
+        report = world.engine.sync_relations([changed])
+        (outcome,) = [o for o in report.outcomes if o.operation.entity == "relation"]
+        assert outcome.status is OutcomeStatus.REVIEW
+    assert world.exact.calls["update_relation"] == 0
+    assert world.exact.get_relation(remote_id).data.email == "boekhouder@firma0.nl"
+    assert len(world.store.reviews()) == 1
+
+
+def test_dismissing_a_conflict_keeps_the_accountants_value_for_good() -> None:
+    world, changed, remote_id = _manual_conflict()
+    (review,) = world.store.reviews()
+    world.engine.resolve_review(review.review_id, dismiss=True)
+    report = world.engine.sync_relations([changed])
+    assert [c.reason for c in report.inbound] == ["conflict"]
+    world.engine.sync_relations([changed])
+    assert world.exact.calls["update_relation"] == 0
+    assert world.exact.get_relation(remote_id).data.email == "boekhouder@firma0.nl"
+
+
+def test_deciding_for_the_crm_writes_its_value() -> None:
+    world, changed, remote_id = _manual_conflict()
+    (review,) = world.store.reviews()
+    world.engine.resolve_review(review.review_id, link_to=remote_id)
+    world.engine.sync_relations([changed])
+    assert world.exact.get_relation(remote_id).data.email == "crm@firma0.nl"
+    world.reset_calls()
+    world.engine.sync_relations([changed])
+    assert world.exact.calls["update_relation"] == 0
+
+
+def test_a_failed_write_does_not_forget_the_accountants_change() -> None:
+    from finlink import ServerError
+    from finlink.backends.faults import FailWith
+
+    world = World(single=True, conflict_policy=accounting_wins)
+    relation = crm_relation(0)
+    world.engine.sync_relations([relation])
+    (remote,) = world.exact.stored_relations()
+    world.exact.edit_relation(remote.remote_id, email="boekhouder@firma0.nl")
+    changed = attrs.evolve(relation, email="crm@firma0.nl", phone="020 111 2222")
+    world.exact.inject("update_relation", FailWith(ServerError("503", status_code=503)))
+    assert not world.engine.sync_relations([changed]).ok
+    world.engine.sync_relations([changed])  # the cursor has moved past the accountant's edit
+    stored = world.exact.get_relation(remote.remote_id).data
+    assert stored.email == "boekhouder@firma0.nl"  # the accountant still wins
+    assert stored.phone == "020 111 2222"  # the CRM-only change went through

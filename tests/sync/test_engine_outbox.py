@@ -144,7 +144,14 @@ def test_deletion_by_the_accountant_goes_to_review() -> None:
     (outcome,) = [o for o in report.outcomes if o.operation.entity == "relation"]
     assert outcome.status is OutcomeStatus.REVIEW
     assert world.exact.calls["create_relation"] == 1  # not re-created behind the accountant's back
-    assert "deleted in the administration" in world.store.reviews()[0].reason
+    (review,) = world.store.reviews()
+    assert "deleted in the administration" in review.reason
+    report = world.engine.sync_relations(relations)  # still waiting, at no cost
+    assert world.exact.calls["create_relation"] == 1
+    world.engine.resolve_review(review.review_id, create=True)
+    world.engine.sync_relations(relations)
+    assert world.exact.calls["create_relation"] == 2
+    assert len(world.exact.stored_relations()) == 1
 
 
 def test_find_duplicates_in_the_crm_data() -> None:

@@ -15,6 +15,7 @@ from finlink.model.enums import RelationRole
 from finlink.model.relation import Contact, Relation
 from finlink.sync._match import match_relation, remember_created
 from finlink.sync._run import AdministrationRun, Run, latest_review
+from finlink.sync.conflicts import ConflictPolicy, accounting_wins, crm_wins
 from finlink.sync.payloads import contact_payload, payload_hash, relation_payload
 from finlink.sync.planner import FieldMerge, Snapshot, merge_fields
 from finlink.sync.report import InboundChange, Operation, OperationKind, Outcome, OutcomeStatus
@@ -197,6 +198,7 @@ class _HalfSync:
         )
 
     def review(self, op: Operation, reason: str, candidates: list[dict[str, Any]]) -> Outcome:
+        op = attrs.evolve(op, notes=(*op.notes, reason))  # the report says why, in plain words
         if not self.run.dry_run:
             self.run.store.add_review(
                 self.name,
@@ -214,7 +216,13 @@ class _HalfSync:
         link = self.run.store.get_link(self.name, self.entity, self.relation.id)
         if link is not None:
             snapshot = Snapshot.from_dict(link.snapshot) or _BLANK
-            return self.linked(link.remote_id, snapshot, link.remote_version)
+            seen = (link.snapshot or {}).get("remote")
+            return self.linked(
+                link.remote_id,
+                snapshot,
+                link.remote_version,
+                seen=seen if isinstance(seen, dict) else None,
+            )
         if self.adm.down:
             op = self.op(OperationKind.CREATE)
             return self.run.add(
@@ -225,25 +233,72 @@ class _HalfSync:
         except FinlinkError as error:
             return self.run.fail(self.op(OperationKind.CREATE), error)
 
-    def linked(self, remote_id: str, snapshot: Snapshot, version: str | None) -> Outcome:
+    def linked(
+        self,
+        remote_id: str,
+        snapshot: Snapshot,
+        version: str | None,
+        *,
+        seen: dict[str, Any] | None,
+    ) -> Outcome:
+        """Merge a linked relation three ways and carry the result out.
+
+        ``seen`` is the administration's state read in an earlier run and not merged yet (a
+        conflict waiting for a person, or a write that failed): the change cursor has moved
+        past it, so it is kept in the snapshot until it is merged.
+        """
         if remote_id in self.adm.deleted:
+            # The accountant deleted it: not re-created behind their back. The link goes (the
+            # deletion is read only once), and the record waits unlinked for a person's decision.
+            if not self.run.dry_run:
+                self.run.store.delete_link(self.name, self.entity, self.relation.id)
             op = self.op(OperationKind.REVIEW, remote_id=remote_id)
             return self.review(op, "deleted in the administration: create it again, or dismiss", [])
         remote = self.adm.remote_changes.get(remote_id)
         if remote is not None and version is not None and remote.version == version:
             remote = None  # finlink's own last write, read back: not the accountant's change
-        merge = merge_fields(
-            crm_now=self.crm_now,
-            snapshot=snapshot,
-            accounting_now=_payload(remote) if remote is not None else None,
-            policy=self.run.policy,
-            administration=self.name,
-            entity=self.entity,
-            crm_key=self.relation.id,
-            crm_updated_at=self.relation.updated_at,
-            accounting_modified_at=remote.modified_at if remote is not None else None,
+        accounting_now = _payload(remote) if remote is not None else seen
+
+        def merged(policy: ConflictPolicy) -> FieldMerge:
+            return merge_fields(
+                crm_now=self.crm_now,
+                snapshot=snapshot,
+                accounting_now=accounting_now,
+                policy=policy,
+                administration=self.name,
+                entity=self.entity,
+                crm_key=self.relation.id,
+                crm_updated_at=self.relation.updated_at,
+                accounting_modified_at=remote.modified_at if remote is not None else None,
+            )
+
+        merge = merged(self.run.policy)
+        if merge.manual:
+            decided = self.conflict_decision()
+            if decided is not None:
+                merge = merged(decided)
+        return self.apply(
+            remote_id,
+            merge,
+            snapshot,
+            remote,
+            kind=OperationKind.UPDATE,
+            match=None,
+            unmerged=accounting_now,
         )
-        return self.apply(remote_id, merge, snapshot, remote, kind=OperationKind.UPDATE, match=None)
+
+    def conflict_decision(self) -> ConflictPolicy | None:
+        """A person's decision on this record's conflict, if one was taken on it as it is now.
+
+        ``dismiss`` keeps the administration's values; ``link`` (or ``create``) writes the
+        CRM's. A decision taken before the CRM record changed again does not count.
+        """
+        review = latest_review(self.run, self.name, self.entity, self.relation.id)
+        if review is None or review.is_open or not review.reason.startswith("conflict"):
+            return None
+        if dict(review.payload) != self.crm_now:
+            return None
+        return accounting_wins if review.resolution is ReviewResolution.DISMISS else crm_wins
 
     def apply(
         self,
@@ -254,8 +309,13 @@ class _HalfSync:
         *,
         kind: OperationKind,
         match: dict[str, Any] | None,
+        unmerged: dict[str, Any] | None = None,
     ) -> Outcome:
-        """Carry out a merge: report inbound changes, review, skip or write."""
+        """Carry out a merge: report inbound changes, review, skip or write.
+
+        ``unmerged`` is the administration's state this run saw; where the merge does not end in
+        a new snapshot (a conflict for a person, a failed write) it is kept for the next run.
+        """
         before = _payload(remote) if remote is not None else dict(snapshot.accounting)
         changes = {f: (before.get(f), value) for f, value in merge.to_write.items()}
         won = {c.field for c in merge.conflicts if c.resolution == "accounting"}
@@ -278,6 +338,7 @@ class _HalfSync:
         if merge.manual:
             names = ", ".join(c.field for c in merge.conflicts)
             conflicts = [attrs.asdict(c) for c in merge.conflicts]
+            self.keep_unmerged(remote_id, snapshot, unmerged, remote)
             return self.review(
                 self.op(OperationKind.REVIEW, **common),
                 f"conflict: both the CRM and the administration changed {names}",
@@ -309,8 +370,33 @@ class _HalfSync:
                 version, accounting = written.version, _payload(written)
             self.record(remote_id, accounting, version)
         except FinlinkError as error:
+            self.keep_unmerged(remote_id, snapshot, unmerged, remote)
             return self.run.fail(op, error)
         return self.done(op, OutcomeStatus.DONE, remote_id)
+
+    def keep_unmerged(
+        self,
+        remote_id: str,
+        snapshot: Snapshot,
+        unmerged: dict[str, Any] | None,
+        remote: RemoteRecord[Relation] | None,
+    ) -> None:
+        """Keep what the administration holds now in the snapshot, unmerged, for the next run."""
+        if self.run.dry_run or unmerged is None or unmerged == dict(snapshot.accounting):
+            return
+        self.run.store.record_outcome(
+            self.name,
+            self.entity,
+            self.relation.id,
+            remote_id=remote_id,
+            snapshot={**snapshot.to_dict(), "remote": unmerged},
+            remote_version=remote.version if remote is not None else self.link_version(),
+        )
+
+    def link_version(self) -> str | None:
+        """The remote version stored with the link."""
+        link = self.run.store.get_link(self.name, self.entity, self.relation.id)
+        return link.remote_version if link is not None else None
 
     def unlinked(self) -> Outcome:
         intent = self.run.store.get_intent(self.name, self.entity, self.relation.id)
