@@ -37,9 +37,11 @@ class TestSnelStartBackendContract(BackendContract):
         except pytest.skip.Exception:
             document = None
         else:
-            from finlink.testing.snelstart import openapi  # noqa: PLC0415
+            from finlink.testing.snelstart import openapi
 
-            document = openapi.load_document(reference_dir / "snelstart" / "snelstart-b2b-api-v2.openapi.json")
+            document = openapi.load_document(
+                reference_dir / "snelstart" / "snelstart-b2b-api-v2.openapi.json"
+            )
         rig = make_rig(document)
         self.rigs = {id(rig.backend): rig}
         yield rig.backend

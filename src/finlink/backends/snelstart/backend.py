@@ -1,4 +1,4 @@
-"""``SnelStartBackend``: one SnelStart administration behind the :class:`~finlink.backends.Backend` protocol.
+"""``SnelStartBackend``: one SnelStart administration behind the ``Backend`` protocol.
 
 It is assembled from the parts of this package: :mod:`.auth` (koppelsleutel → token),
 :mod:`.limits` (budgets and capabilities), :mod:`.mapping` and :mod:`.relations`,

@@ -19,16 +19,17 @@ The body (:func:`booking_body`, a pure function):
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, time
 from decimal import Decimal
 from typing import Any
+
+import attrs
 
 from finlink._errors import NotFoundError, Problem, ValidationError
 from finlink.backends.records import RemoteRecord
 from finlink.backends.snelstart.context import Context
 from finlink.backends.snelstart.limits import MAX_ATTACHMENT_BYTES
-from finlink.backends.snelstart.projects import project_number
 from finlink.backends.snelstart.wire import (
     JSON_HEADERS,
     decimal,
@@ -99,18 +100,25 @@ def booking_body(
         problems.append(Problem(path=path, rule=rule, message=message, value=value))
 
     if len(reference) > 25:
-        problem("invoice_number", "max_length", "SnelStart's factuurnummer holds at most 25 "
-                "characters (BOE-0058)", reference)  # fmt: skip
+        problem(
+            "invoice_number",
+            "max_length",
+            "SnelStart's factuurnummer holds at most 25 characters (BOE-0058)",
+            reference,
+        )
     if booking.description is not None and len(booking.description) > 250:
         problem("description", "max_length", "at most 250 characters (BOE-0071)")
     if booking.currency != "EUR":
         problem("currency", "currency", "SnelStart books in euros only", booking.currency)
     sign = Decimal(-1) if booking.kind.is_credit else Decimal(1)
-    regels = [
-        _regel(booking, i, line, sign, ledger_ids, cost_centre_ledgers, kostenplaats_ids, soorten,
-               problem)  # fmt: skip
-        for i, line in enumerate(booking.lines)
-    ]
+    lookups = _Lookups(
+        sign=sign,
+        ledger_ids=ledger_ids,
+        cost_centre_ledgers=cost_centre_ledgers,
+        kostenplaats_ids=kostenplaats_ids,
+        soorten=soorten,
+    )
+    regels = [_regel(booking, i, line, lookups, problem) for i, line in enumerate(booking.lines)]
     try:
         totals = booking.totals(rates)
     except KeyError as exc:
@@ -141,22 +149,30 @@ def booking_body(
     return {k: v for k, v in body.items() if v is not None}
 
 
+_ProblemSink = Callable[..., None]
+
+
+@attrs.frozen(kw_only=True)
+class _Lookups:
+    sign: Decimal
+    ledger_ids: Mapping[str, str]
+    cost_centre_ledgers: frozenset[str]
+    kostenplaats_ids: Mapping[str, str]
+    soorten: Mapping[VatCategory, str]
+
+
 def _regel(
-    booking: Booking,
-    index: int,
-    line: BookingLine,
-    sign: Decimal,
-    ledger_ids: Mapping[str, str],
-    cost_centre_ledgers: frozenset[str],
-    kostenplaats_ids: Mapping[str, str],
-    soorten: Mapping[VatCategory, str],
-    problem: Any,
+    booking: Booking, index: int, line: BookingLine, lookups: _Lookups, problem: _ProblemSink
 ) -> dict[str, Any]:
     path = f"lines[{index}]"
-    grootboek = ledger_ids.get(line.ledger_account)
+    grootboek = lookups.ledger_ids.get(line.ledger_account)
     if grootboek is None:
-        problem(f"{path}.ledger_account", "unknown_ledger",
-                "the administration has no active grootboek with this number", line.ledger_account)  # fmt: skip
+        problem(
+            f"{path}.ledger_account",
+            "unknown_ledger",
+            "the administration has no active grootboek with this number",
+            line.ledger_account,
+        )
     if line.amount != line.amount.quantize(CENT):
         problem(f"{path}.amount", "cents", "amounts are sent in whole cents", str(line.amount))
     if line.amount == 0:
@@ -165,39 +181,44 @@ def _regel(
         problem(f"{path}.description", "max_length", "at most 250 characters (BOE-0071)")
     kostenplaats = None
     if line.project_id is not None:
-        kostenplaats = kostenplaats_ids.get(line.project_id)
+        kostenplaats = lookups.kostenplaats_ids.get(line.project_id)
         if kostenplaats is None:
-            problem(f"{path}.project_id", "unknown_project",
-                    "no SnelStart kostenplaats for this project (sync the project first)",
-                    line.project_id)  # fmt: skip
-    elif line.ledger_account in cost_centre_ledgers:
-        problem(f"{path}.project_id", "cost_centre_required",
-                f"grootboek {line.ledger_account} needs a kostenplaats on every line (BOE-0022)")  # fmt: skip
+            problem(
+                f"{path}.project_id",
+                "unknown_project",
+                "no SnelStart kostenplaats for this project (sync the project first)",
+                line.project_id,
+            )
+    elif line.ledger_account in lookups.cost_centre_ledgers:
+        problem(
+            f"{path}.project_id",
+            "cost_centre_required",
+            f"grootboek {line.ledger_account} needs a kostenplaats on every line (BOE-0022)",
+        )
     return {
         "omschrijving": line.description or booking.description,
         "grootboek": ref(grootboek),
         "kostenplaats": ref(kostenplaats),
-        "bedrag": line.amount * sign,
-        "btwSoort": soorten.get(line.vat_category, "Geen"),
+        "bedrag": line.amount * lookups.sign,
+        "btwSoort": lookups.soorten.get(line.vat_category, "Geen"),
     }
 
 
-def _term(booking: Booking, problem: Any) -> int | None:
+def _term(booking: Booking, problem: _ProblemSink) -> int | None:
     term = booking.payment_term_days
     if term is None and booking.due_date is not None:
         term = (booking.due_date - booking.invoice_date).days
     if term is not None and not 0 <= term <= 999 and booking.kind.is_sales:
-        problem("payment_term_days", "range", "SnelStart's betalingstermijn is 0 to 999 days",
-                str(term))  # fmt: skip
+        problem(
+            "payment_term_days", "range", "SnelStart's betalingstermijn is 0 to 999 days", str(term)
+        )
     return term
 
 
 class Bookings:
     """The booking part of the backend."""
 
-    def __init__(
-        self, ctx: Context, *, soorten: Mapping[VatCategory, str], projects: Any
-    ) -> None:
+    def __init__(self, ctx: Context, *, soorten: Mapping[VatCategory, str], projects: Any) -> None:
         self._ctx = ctx
         self._soorten = dict(soorten)
         self._projects = projects
@@ -205,9 +226,13 @@ class Bookings:
         self._sales: dict[str, bool] = {}
 
     def body(
-        self, booking: Booking, *, relation_remote_id: str, project_numbers: Mapping[str, str],
+        self,
+        booking: Booking,
+        *,
+        relation_remote_id: str,
+        project_numbers: Mapping[str, str],
         reference: str,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> dict[str, Any]:
         """The checked wire body (reads reference data and kostenplaatsen on first use)."""
         snapshot = self._ctx.refs.get()
         kostenplaats_ids: dict[str, str] = {}
@@ -232,22 +257,36 @@ class Bookings:
         )
 
     def create(
-        self, booking: Booking, *, relation_remote_id: str, project_numbers: Mapping[str, str],
+        self,
+        booking: Booking,
+        *,
+        relation_remote_id: str,
+        project_numbers: Mapping[str, str],
         reference: str,
-    ) -> RemoteRecord[Booking]:  # fmt: skip
+    ) -> RemoteRecord[Booking]:
         """POST the boeking; a lost answer raises ``OutcomeUnknownError`` with ``reference``."""
-        body = self.body(booking, relation_remote_id=relation_remote_id,
-                         project_numbers=project_numbers, reference=reference)  # fmt: skip
+        body = self.body(
+            booking,
+            relation_remote_id=relation_remote_id,
+            project_numbers=project_numbers,
+            reference=reference,
+        )
         answer = self._ctx.api.request_json(
-            "POST", _PATHS[booking.kind.is_sales], content=encode_json(body),
-            headers=JSON_HEADERS, reference=reference,
-        )  # fmt: skip
+            "POST",
+            _PATHS[booking.kind.is_sales],
+            content=encode_json(body),
+            headers=JSON_HEADERS,
+            reference=reference,
+        )
         remote_id = str(answer["id"])
         self._sales[remote_id] = booking.kind.is_sales
         return RemoteRecord(
-            administration=self._ctx.administration, remote_id=remote_id, data=booking,
-            crm_key=reference, version=answer.get("modifiedOn"),
-        )  # fmt: skip
+            administration=self._ctx.administration,
+            remote_id=remote_id,
+            data=booking,
+            crm_key=reference,
+            version=answer.get("modifiedOn"),
+        )
 
     def find(self, kind: BookingKind, reference: str) -> RemoteRecord[Booking] | None:
         """The boeking of ``kind`` whose factuurnummer is ``reference``, via the invoice list.
@@ -269,10 +308,12 @@ class Bookings:
             boeking = self._ctx.api.get_json(f"{_PATHS[kind.is_sales]}/{boeking_id}")
             self._sales[boeking_id] = kind.is_sales
             return RemoteRecord(
-                administration=self._ctx.administration, remote_id=boeking_id,
-                data=self._from_wire(kind, boeking), crm_key=reference,
+                administration=self._ctx.administration,
+                remote_id=boeking_id,
+                data=self._from_wire(kind, boeking),
+                crm_key=reference,
                 version=boeking.get("modifiedOn"),
-            )  # fmt: skip
+            )
         return None
 
     def _from_wire(self, kind: BookingKind, body: Mapping[str, Any]) -> Booking:
@@ -284,7 +325,9 @@ class Bookings:
                 description=regel.get("omschrijving"),
                 ledger_account=codes.get(ref_id(regel.get("grootboek")) or "", "?"),
                 amount=decimal(regel.get("bedrag")) * sign,
-                vat_category=_CATEGORY_OF_SOORT.get(regel.get("btwSoort") or "Geen", VatCategory.ZERO),
+                vat_category=_CATEGORY_OF_SOORT.get(
+                    regel.get("btwSoort") or "Geen", VatCategory.ZERO
+                ),
                 project_id=numbers.get(ref_id(regel.get("kostenplaats")) or ""),
             )
             for regel in body.get("boekingsregels") or ()
@@ -309,11 +352,21 @@ class Bookings:
         """
         problems = []
         if len(attachment.content) > MAX_ATTACHMENT_BYTES:
-            problems.append(Problem(path="attachment.content", rule="max_size",
-                                    message="SnelStart takes documents up to 10 MB (BLG-0006)"))  # fmt: skip
+            problems.append(
+                Problem(
+                    path="attachment.content",
+                    rule="max_size",
+                    message="SnelStart takes documents up to 10 MB (BLG-0006)",
+                )
+            )
         if len(attachment.file_name) > 255:
-            problems.append(Problem(path="attachment.file_name", rule="max_length",
-                                    message="file name too long for SnelStart (BLG-0017)"))  # fmt: skip
+            problems.append(
+                Problem(
+                    path="attachment.file_name",
+                    rule="max_length",
+                    message="file name too long for SnelStart (BLG-0017)",
+                )
+            )
         if problems:
             raise ValidationError(problems, subject=f"attachment {attachment.file_name!r}")
         body = {
@@ -327,9 +380,11 @@ class Bookings:
         for index, sales in enumerate(order):
             try:
                 answer = self._ctx.api.request_json(
-                    "POST", f"/documenten/{_DOCUMENT_TYPES[sales]}", json=body,
+                    "POST",
+                    f"/documenten/{_DOCUMENT_TYPES[sales]}",
+                    json=body,
                     reference=attachment.file_name,
-                )  # fmt: skip
+                )
             except NotFoundError:
                 # Not told the kind (a booking made by an earlier process): try the other.
                 if index == len(order) - 1:

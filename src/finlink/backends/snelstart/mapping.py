@@ -18,7 +18,7 @@ website                       ``websiteUrl`` (≤ 100)
 vat_number                    ``btwNummer``: spaces, dots and dashes removed, 2..50 letters
                               and digits (REL-0057/0058/0059)
 coc_number / iban / bic       ``kvkNummer`` (≤ 12) / ``iban`` (≤ 50) / ``bic`` (≤ 15)
-payment_term_days             ``krediettermijn`` (−365..1000, REL-0003)
+payment_term_days             ``krediettermijn`` (-365..1000, REL-0003)
 active                        ``nonactief`` (inverted)
 the reference                 a ``[finlink:<reference>]`` line in ``memo`` (see below)
 primary contact               its name in ``vestigingsAdres.contactpersoon`` (≤ 50), its
@@ -312,7 +312,10 @@ def _address_from_wire(raw: object, countries: Mapping[str, str]) -> Address | N
     if not raw.get("straat") or not raw.get("plaats") or iso is None:
         return None
     return Address(
-        line1=str(raw["straat"]), postcode=raw.get("postcode") or None, city=raw["plaats"], country=iso
+        line1=str(raw["straat"]),
+        postcode=raw.get("postcode") or None,
+        city=raw["plaats"],
+        country=iso,
     )
 
 

@@ -8,7 +8,7 @@
 - Project costs are the ``/grootboekmutaties`` of the kostenplaats
   (``$filter=Kostenplaats/Id eq guid'…'``, P-ODATA §3.10). Only the cost side counts: mutations
   on sales ledgers (grootboekfunctie ``Verkopen…``) are revenue, not cost. The amount is
-  ``saldo`` (debet − credit): a purchase credit note comes back negative.
+  ``saldo`` (debet - credit): a purchase credit note comes back negative.
 """
 
 from __future__ import annotations
@@ -50,9 +50,7 @@ class ReadBack:
         self._ctx = ctx
         self._projects = projects
 
-    def open_items(
-        self, cursor: str | None, relation_remote_id: str | None
-    ) -> ChangeSet[OpenItem]:
+    def open_items(self, cursor: str | None, relation_remote_id: str | None) -> ChangeSet[OpenItem]:
         """Open items: all open ones (no cursor), or every one changed since ``cursor``."""
         previous = Cursor.decode(cursor) if cursor else None
         fetched: dict[str, list[dict[str, Any]]] = {}
@@ -67,7 +65,9 @@ class ReadBack:
             if relation_remote_id is not None:
                 clauses.append(f"Relatie/Id eq guid'{relation_remote_id}'")
             params = {"$filter": " and ".join(clauses)} if clauses else None
-            rows = list(iter_skip_top(self._ctx.api.get_json, path, params, page_size=MAX_PAGE_SIZE))
+            rows = list(
+                iter_skip_top(self._ctx.api.get_json, path, params, page_size=MAX_PAGE_SIZE)
+            )
             fetched[stream] = rows
             seen: set[str] = set()
             for row in rows:
@@ -114,7 +114,9 @@ class ReadBack:
         if since is not None:
             clauses.append(f"Datum ge {odata_datetime(datetime.combine(since, time()))}")
         params = {"$filter": " and ".join(clauses)}
-        rows = iter_skip_top(self._ctx.api.get_json, "/grootboekmutaties", params, page_size=MAX_PAGE_SIZE)
+        rows = iter_skip_top(
+            self._ctx.api.get_json, "/grootboekmutaties", params, page_size=MAX_PAGE_SIZE
+        )
         snapshot = self._ctx.refs.get()
         costs: list[ProjectCost] = []
         for row in rows:

@@ -1,4 +1,4 @@
-"""Reference data of one administration, read once and cached: landen, grootboeken, btw, kostenplaatsen.
+"""An administration's reference data, cached: landen, grootboeken, btw, kostenplaatsen.
 
 - Countries are GUIDs from ``/landen``, which may differ per administration (§3.2): the
   cache maps ISO code ↔ GUID. ``landcodeISO`` is read as alpha-2 (UNVERIFIED, §3.2); where it
@@ -119,14 +119,18 @@ class ReferenceCache:
     def _read(self) -> _Snapshot:
         landen = self._api.get_json("/landen")
         btw = self._api.get_json("/btwtarieven")
-        grootboeken = list(iter_skip_top(self._api.get_json, "/grootboeken", page_size=MAX_PAGE_SIZE))
+        grootboeken = list(
+            iter_skip_top(self._api.get_json, "/grootboeken", page_size=MAX_PAGE_SIZE)
+        )
         if not isinstance(landen, list) or not isinstance(btw, list):
             raise BackendError("SnelStart answered /landen or /btwtarieven without a list")
         countries = []
         for land in landen:
             iso = str(land.get("landcodeISO") or land.get("landcode") or "").upper()
             if len(iso) == 2 and land.get("id"):
-                countries.append(Country(code=iso, name=str(land.get("naam") or iso), remote_id=str(land["id"])))
+                countries.append(
+                    Country(code=iso, name=str(land.get("naam") or iso), remote_id=str(land["id"]))
+                )
         ledgers = [
             LedgerAccount(
                 code=str(g["nummer"]),
@@ -148,7 +152,11 @@ class ReferenceCache:
             ),
             ledger_ids={acc.code: acc.remote_id for acc in ledgers},
             ledger_codes={acc.remote_id: acc.code for acc in ledgers},
-            ledger_functions={str(g["id"]): str(g.get("grootboekfunctie") or "") for g in grootboeken if g.get("id")},
+            ledger_functions={
+                str(g["id"]): str(g.get("grootboekfunctie") or "")
+                for g in grootboeken
+                if g.get("id")
+            },
             land_ids={c.code: c.remote_id for c in countries},
             land_isos={c.remote_id: c.code for c in countries},
             vat_rates=rates,

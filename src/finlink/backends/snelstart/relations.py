@@ -183,7 +183,9 @@ class Relations:
             if key in ("vestigingsAdres", "correspondentieAdres"):
                 # Keep the contact person: it is not part of the relation's address.
                 kept = (current.get(key) or {}).get("contactpersoon")
-                value = None if value is None and not kept else {**(value or {}), "contactpersoon": kept}
+                if value is not None or kept:
+                    current[key] = {**(value or {}), "contactpersoon": kept}
+                    continue
             current[key] = value
         return self.record(self._put(remote_id, current))
 

@@ -97,7 +97,11 @@ def _default(value: object) -> Any:
         number = int(value) if value == value.to_integral_value() else float(value)
         if Decimal(repr(number)) != value:
             raise ValidationError(
-                [Problem(path="", rule="amount_precision", message=f"{value} cannot be sent exactly")]
+                [
+                    Problem(
+                        path="", rule="amount_precision", message=f"{value} cannot be sent exactly"
+                    )
+                ]
             )
         return number
     if isinstance(value, datetime | date):
