@@ -128,8 +128,17 @@ def booking_body(
     if totals is not None:
         for category, vat in totals.vat_by_category.items():
             soort = _btw_list_soort(category, soorten.get(category, "Geen"), booking.kind.is_sales)
-            if soort is not None and vat != 0:
-                per_soort[soort] = per_soort.get(soort, Decimal(0)) + vat * sign
+            if vat == 0:
+                continue
+            if soort is None:
+                problem(
+                    "lines",
+                    "vat_without_soort",
+                    f"VAT {vat} on category {category.value}, "
+                    "which SnelStart books as btw-soort Geen (no VAT)",
+                )
+                continue
+            per_soort[soort] = per_soort.get(soort, Decimal(0)) + vat * sign
     term = _term(booking, problem)
     if problems:
         raise ValidationError(problems, subject=f"booking {booking.id!r} for SnelStart")
