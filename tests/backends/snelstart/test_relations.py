@@ -244,3 +244,38 @@ def test_relations_round_trip_their_fields(rig: Rig) -> None:
     fields = "name number email phone mobile website vat_number coc_number iban bic"
     for field in [*fields.split(), "payment_term_days", "visiting_address", "roles"]:
         assert getattr(back, field) == getattr(expected, field), field
+
+
+def test_a_quiet_administration_after_a_bulk_import_is_reread_without_refetching_it(
+    rig: Rig,
+) -> None:
+    nl = rig.admin.land_id("NL")
+    for i in range(600):  # more than one page, all stamped in the same second
+        rig.admin.add_relatie({"relatiesoort": ["Klant"], "naam": f"Klant {i}",
+                               "vestigingsAdres": None, "memo": None, "btwNummer": None,
+                               "correspondentieAdres": {"straat": "A 1", "postcode": "1000 AA",
+                                                        "plaats": "X", "land": {"id": nl}}})  # fmt: skip
+
+    def gets() -> int:
+        return rig.admin.call_count(method="GET", path="/relaties")
+
+    first = rig.backend.read_relations()
+    assert len(first.records) == 600
+    rig.sandbox.clock.advance(minutes=10)  # type: ignore[attr-defined]
+    before = gets()
+    second = rig.backend.read_relations(first.cursor)  # the import is inside the overlap
+    assert (second.records, gets() - before) == ((), 2)
+    before = gets()
+    third = rig.backend.read_relations(second.cursor)
+    # The mark moved to the read's time: the import is not fetched again.
+    assert (third.records, gets() - before) == ((), 1)
+
+
+def test_a_taken_relatiecode_leaves_the_code_to_snelstart(rig: Rig) -> None:
+    rig.backend.create_relation(relation(1), reference="crm-1")  # relatiecode 1001
+    clash = relation(2, number="1001", vat_number=None)
+    made = rig.backend.create_relation(clash, reference="crm-2")
+    assert made.data.number not in (None, "1001")
+    assert (
+        rig.backend.find_relations(RelationKeys(reference="crm-2"))[0].remote_id == made.remote_id
+    )

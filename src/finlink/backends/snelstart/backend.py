@@ -107,8 +107,10 @@ class SnelStartBackend:
         vat_rates: A VAT table to use instead of the administration's ``/btwtarieven``.
         btw_soorten: VAT category → SnelStart line btw-soort (``Hoog``, ``Laag``, ``Overig``,
             ``Geen``), instead of :data:`~finlink.backends.snelstart.refdata.DEFAULT_BTW_SOORTEN`.
-        zone: The time zone of SnelStart's offset-less date-times (UNVERIFIED, §2.1; UTC as
-            the sandbox uses; pass ``ZoneInfo("Europe/Amsterdam")`` if yours is local).
+        zone: The time zone of SnelStart's offset-less date-times (UNVERIFIED, §2.1). UTC is
+            the safe default: incremental reads move their mark to "now" in this zone, and
+            Dutch local time is never behind UTC, so a wrong UTC only re-reads a little more,
+            where a wrong ``Europe/Amsterdam`` could skip an hour of changes.
         change_overlap: How far before its cursor an incremental read looks again.
 
     Raises:

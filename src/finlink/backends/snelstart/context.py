@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 import attrs
 
@@ -32,3 +32,7 @@ class Context:
     zone: tzinfo
     refs: ReferenceCache
     overlap: timedelta
+
+    def server_now(self) -> datetime:
+        """Now on SnelStart's clock as we guess it: our clock in :attr:`zone`, naive."""
+        return self.clock.now().astimezone(self.zone).replace(tzinfo=None)

@@ -55,6 +55,7 @@ class ReadBack:
         previous = Cursor.decode(cursor) if cursor else None
         fetched: dict[str, list[dict[str, Any]]] = {}
         records: list[RemoteRecord[OpenItem]] = []
+        started = self._ctx.server_now()
         for stream, (path, kind) in _STREAMS.items():
             clauses = []
             since = previous.lower_bound(stream, self._ctx.overlap) if previous else None
@@ -75,7 +76,7 @@ class ReadBack:
                     continue
                 seen.add(str(row["id"]))
                 records.append(self._record(row, kind))
-        following = advance(previous, fetched, self._ctx.overlap)
+        following = advance(previous, fetched, self._ctx.overlap, started)
         return ChangeSet(records=tuple(records), cursor=following.encode(), full=previous is None)
 
     def _record(self, row: Mapping[str, Any], kind: OpenItemKind) -> RemoteRecord[OpenItem]:

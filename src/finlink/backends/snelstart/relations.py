@@ -8,10 +8,11 @@ other fields. The company's own relatie (soort ``Eigen``, §3.1) is never return
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from finlink._errors import NotFoundError, Problem, ValidationError
+from finlink._errors import NotFoundError, Problem, RemoteValidationError, ValidationError
 from finlink.backends.protocol import ChangeSet, RelationKeys
 from finlink.backends.records import RemoteRecord
 from finlink.backends.snelstart.context import Context
@@ -36,6 +37,8 @@ from finlink.model.normalize import normalize_contact, normalize_relation
 from finlink.model.relation import Contact, Relation
 
 __all__ = ["Relations"]
+
+logger = logging.getLogger("finlink.backends.snelstart")
 
 _STREAM = "relaties"
 _ALL_FIELDS = (
@@ -117,10 +120,11 @@ class Relations:
         previous = Cursor.decode(cursor) if cursor else None
         since = previous.lower_bound(_STREAM, self._ctx.overlap) if previous else None
         filter_ = f"ModifiedOn ge {odata_datetime(since)}" if since else None
+        started = self._ctx.server_now()
         rows = self._list(filter_)
         fresh = [r for r in rows if previous is None or previous.is_new(r)]
         records = tuple(self.record(r) for r in fresh if _is_relation(r))
-        following = advance(previous, {_STREAM: rows}, self._ctx.overlap)
+        following = advance(previous, {_STREAM: rows}, self._ctx.overlap, started)
         return ChangeSet(records=records, cursor=following.encode(), full=previous is None)
 
     # -- writes -----------------------------------------------------------------------------
@@ -142,9 +146,27 @@ class Relations:
         return {k: v for k, v in body.items() if v is not None}
 
     def create(self, relation: Relation, reference: str) -> RemoteRecord[Relation]:
-        """POST one relatie carrying ``reference``."""
+        """POST one relatie carrying ``reference``.
+
+        When SnelStart refuses the CRM's number as relatiecode because another relatie has it
+        (REL-0008, §5 quirk 1: codes are unique, and SnelStart hands out the next free code to
+        relaties made without one, e.g. the supplier half of a split relation), nothing was
+        stored, so the relatie is sent once more without a code and SnelStart assigns one.
+        The reference in the memo still finds it; the number is logged.
+        """
         body = self.create_body(relation, reference)
-        answer = self._ctx.api.request_json("POST", "/relaties", json=body, reference=reference)
+        try:
+            answer = self._ctx.api.request_json("POST", "/relaties", json=body, reference=reference)
+        except RemoteValidationError as refused:
+            if refused.vendor_code != "REL-0008" or "relatiecode" not in body:
+                raise
+            logger.warning(
+                "relatiecode %s is in use in %s; SnelStart assigns another code to %s",
+                body.pop("relatiecode"),
+                self._ctx.administration,
+                reference,
+            )
+            answer = self._ctx.api.request_json("POST", "/relaties", json=body, reference=reference)
         return self.record(answer)
 
     def update(
