@@ -46,10 +46,9 @@ def test_engine_sends_customer_and_supplier_as_two_relaties(rig: Rig) -> None:
     )
     assert [r["relatiesoort"] for r in made] == [["Klant"], ["Leverancier"]]
     assert [memo_parts(r["memo"])[0] for r in made] == ["crm-1", "crm-1#supplier"]
-    # The CRM's number goes to the customer half; the supplier half gets SnelStart's next code
-    # (relatiecodes are unique, REL-0008).
-    assert made[0]["relatiecode"] == 1001
-    assert made[1]["relatiecode"] != 1001
+    # The CRM's number goes to the customer half, the number plus the offset to the supplier
+    # half (relatiecodes are unique, REL-0008).
+    assert [r["relatiecode"] for r in made] == [1001, 1_000_001_001]
     found = rig.backend.find_relations(RelationKeys(reference="crm-1#supplier"))
     assert [r.data.roles for r in found] == [frozenset({RelationRole.SUPPLIER})]
 

@@ -112,6 +112,9 @@ class SnelStartBackend:
             Dutch local time is never behind UTC, so a wrong UTC only re-reads a little more,
             where a wrong ``Europe/Amsterdam`` could skip an hour of changes.
         change_overlap: How far before its cursor an incremental read looks again.
+        supplier_code_offset: Added to the CRM number for the relatiecode of the supplier
+            half of a customer-and-supplier relation (codes are unique, REL-0008); None
+            leaves that code to SnelStart.
 
     Raises:
         ValueError: On an empty administration id or key.
@@ -134,6 +137,7 @@ class SnelStartBackend:
         btw_soorten: Mapping[VatCategory, str] | None = None,
         zone: tzinfo = UTC,
         change_overlap: timedelta = timedelta(minutes=1),
+        supplier_code_offset: int | None = 1_000_000_000,
     ) -> None:
         key = Secret.of(koppelsleutel)
         subscription = Secret.of(subscription_key)
@@ -180,7 +184,7 @@ class SnelStartBackend:
             refs=refs,
             overlap=change_overlap,
         )
-        self._relations = Relations(self._ctx)
+        self._relations = Relations(self._ctx, supplier_code_offset=supplier_code_offset)
         self._projects = Projects(self._ctx)
         self._bookings = Bookings(self._ctx, soorten=soorten, projects=self._projects)
         self._readback = ReadBack(self._ctx, self._projects)

@@ -44,8 +44,10 @@ round-trip without touching the relation's fields.
 
 **Customer and supplier.** SnelStart refuses both soorten on one relatie (REL-0065); the sync
 engine splits such a relation in two (the supplier half's reference ends in ``#supplier``).
-The supplier half gets no ``relatiecode`` (SnelStart assigns the next free one), because the
-customer half holds the CRM's number already and codes are unique (REL-0008).
+Relatiecodes are unique (REL-0008) and the customer half holds the CRM's number, so the
+supplier half gets the number plus ``supplier_code_offset`` (default 1 000 000 000: debtor
+10001 is creditor 1000010001). Leaving it to SnelStart instead would hand the supplier half
+the next free code, which is the CRM's *next* debtor number when numbers are sequential.
 """
 
 from __future__ import annotations
@@ -205,11 +207,13 @@ def relation_fields(
     fields: Iterable[str],
     *,
     lands: Mapping[str, str],
-    assign_code: bool = True,
+    code_offset: int | None = 0,
 ) -> dict[str, Any]:
     """The wire properties for ``fields`` (attribute names of ``Relation``), checked.
 
-    Addresses come without ``contactpersoon``; the caller keeps the stored one.
+    Addresses come without ``contactpersoon``; the caller keeps the stored one. The
+    relatiecode is the CRM number plus ``code_offset``, or left out when ``code_offset`` is
+    None, the number is not a number, or the sum is no int32.
 
     Raises:
         ValidationError: Every broken SnelStart rule at once, each naming the field and rule.
@@ -234,7 +238,7 @@ def relation_fields(
                 )
             out["relatiesoort"] = [_SOORT[role] for role in sorted(relation.roles)]
         elif field == "number":
-            out["relatiecode"] = _code(relation.number) if assign_code else None
+            out["relatiecode"] = _code(relation.number, code_offset)
         elif field == "vat_number":
             btw = normalize_btw(relation.vat_number) if relation.vat_number else None
             if btw is not None and not (2 <= len(btw) <= 50 and btw.isalnum() and btw.isascii()):
@@ -263,10 +267,10 @@ def relation_fields(
     return out
 
 
-def _code(number: str | None) -> int | None:
-    if number is None or not number.isdigit() or len(number) > 10:
+def _code(number: str | None, offset: int | None) -> int | None:
+    if offset is None or number is None or not number.isdigit() or len(number) > 10:
         return None
-    code = int(number)
+    code = int(number) + offset
     return code if 1 <= code <= _INT32_MAX else None
 
 

@@ -58,8 +58,9 @@ def _is_relation(body: Mapping[str, Any]) -> bool:
 class Relations:
     """The relation part of the backend, on one administration's :class:`Context`."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, *, supplier_code_offset: int | None) -> None:
         self._ctx = ctx
+        self._supplier_offset = supplier_code_offset
 
     # -- mapping ----------------------------------------------------------------------------
 
@@ -101,6 +102,10 @@ class Relations:
         answer = self._ctx.api.request_json("PUT", f"/relaties/{remote_id}", json=out)
         return answer if isinstance(answer, dict) else out
 
+    def _offset(self, reference: str) -> int | None:
+        # The supplier half of a split relation: see mapping's module docstring.
+        return self._supplier_offset if reference.endswith(SUPPLIER_SUFFIX) else 0
+
     # -- reads ------------------------------------------------------------------------------
 
     def find(self, keys: RelationKeys) -> Sequence[RemoteRecord[Relation]]:
@@ -137,7 +142,7 @@ class Relations:
             relation,
             _ALL_FIELDS,
             lands=lands,
-            assign_code=not reference.endswith(SUPPLIER_SUFFIX),
+            code_offset=self._offset(reference),
         )
         body.pop("nonactief", None)
         if not relation.active:
@@ -176,11 +181,12 @@ class Relations:
         relation = normalize_relation(relation)
         current = self._get(remote_id)
         wanted = sorted(fields - IGNORED_FIELDS)
+        own_reference, _, _ = memo_parts(current.get("memo"))
         changes = relation_fields(
             relation,
             [f for f in wanted if f != "roles"],
             lands=self._ctx.refs.get().land_ids,
-            assign_code=True,
+            code_offset=self._offset(own_reference or ""),
         )
         if "roles" in fields:
             soort = relation_fields(relation, ["roles"], lands={})["relatiesoort"]
@@ -196,10 +202,8 @@ class Relations:
                     ],
                     subject=f"relation {relation.id!r} for SnelStart",
                 )
-        own_reference, _, _ = memo_parts(current.get("memo"))
-        if changes.get("relatiecode") is None or (own_reference or "").endswith(SUPPLIER_SUFFIX):
-            # Not a number SnelStart can hold, or the supplier half of a split relation (the
-            # customer half has the CRM's number): leave the code SnelStart has.
+        if changes.get("relatiecode") is None:
+            # Not a number SnelStart can hold: leave the code SnelStart has.
             changes.pop("relatiecode", None)
         for key, value in changes.items():
             if key in ("vestigingsAdres", "correspondentieAdres"):
