@@ -37,10 +37,12 @@ def test_a_429_is_waited_out_as_the_server_asks(rig: Rig, clock: SimulatedClock)
 def test_a_burst_over_the_minute_budget_waits_instead_of_earning_429s(
     rig: Rig, clock: SimulatedClock
 ) -> None:
+    # One thread: on a simulated clock, threads sleeping in parallel add their sleeps up, so
+    # time jumps while a call is between the limiter and the sandbox (a real clock does not;
+    # the benchmark shows the bulk path at real timing).
     start = clock.monotonic()
-    items = [(relation(i, vat_number=None), f"crm-{i}") for i in range(230)]
-    results = rig.backend.create_relations(items)
-    assert all(not isinstance(r, Exception) for r in results), results[:3]
+    for i in range(230):
+        rig.backend.create_relation(relation(i, vat_number=None), reference=f"crm-{i}")
     assert 429 not in [c.status for c in rig.admin.calls()]
     # 233 calls at 100 a minute (test key): at least two full minutes of waiting.
     assert clock.monotonic() - start >= 120
