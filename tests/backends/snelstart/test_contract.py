@@ -8,8 +8,9 @@ SPEC where the reference folder is present.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -30,19 +31,9 @@ class TestSnelStartBackendContract(BackendContract):
     rigs: dict[int, Rig]
 
     @pytest.fixture
-    def backend(self, request: pytest.FixtureRequest) -> Iterator[Backend]:
+    def backend(self, spec_document: Mapping[str, Any] | None) -> Iterator[Backend]:
         """A backend on a fresh sandbox; its request bodies must match the SPEC."""
-        try:
-            reference_dir = request.getfixturevalue("reference_dir")
-        except pytest.skip.Exception:
-            document = None
-        else:
-            from finlink.testing.snelstart import openapi
-
-            document = openapi.load_document(
-                reference_dir / "snelstart" / "snelstart-b2b-api-v2.openapi.json"
-            )
-        rig = make_rig(document)
+        rig = make_rig(spec_document)
         self.rigs = {id(rig.backend): rig}
         yield rig.backend
         rig.http.close()

@@ -21,6 +21,7 @@ from finlink._errors import Problem, ValidationError
 
 __all__ = [
     "JSON_HEADERS",
+    "aware",
     "decimal",
     "encode_json",
     "odata_datetime",
