@@ -17,6 +17,7 @@ The library part has no dependency on the CLI.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import time
 from collections import Counter
@@ -29,8 +30,10 @@ import attrs
 
 from finlink.backends.exact import ExactBackend, ExactOAuth
 from finlink.backends.protocol import Backend
+from finlink.backends.snelstart import SnelStartBackend
 from finlink.clock import SimulatedClock
 from finlink.http import MemoryTokenStore
+from finlink.model.booking import Booking
 from finlink.model.readback import OpenItem
 from finlink.model.relation import Relation
 from finlink.sync import (
@@ -43,6 +46,7 @@ from finlink.sync import (
 )
 from finlink.testing.datasets import bookings, invalid_relations, projects, relations
 from finlink.testing.exact import ExactSandbox
+from finlink.testing.snelstart import SnelStartSandbox
 from finlink.testing.variants import VariantKind, make_variant
 
 __all__ = ["AdministrationSummary", "DemoResult", "run_demo"]
@@ -52,6 +56,17 @@ Progress = Callable[[str, int, int], None]
 
 COMPANY = 1_001_001
 FOUNDATION = 1_001_002
+#: Every ledger the generated CRM books on.
+_CRM_LEDGERS = (
+    ("8000", "Omzet hoog"),
+    ("8010", "Omzet laag"),
+    ("8300", "Omzet vrijgesteld / 0 %"),
+    ("4000", "Algemene kosten"),
+    ("7000", "Inkoopwaarde van de omzet"),
+    ("4500", "Materialen"),
+    ("4600", "Verzekeringen"),
+    ("7100", "Inkoop verlegd"),
+)
 _EXTRA_LEDGERS = (
     ("8300", "Omzet vrijgesteld / 0 %", 110, "C"),
     ("4500", "Materialen", 111, "D"),
@@ -139,11 +154,55 @@ class _Exact:
     def edit_phone(self, remote_id: str, phone: str) -> None:
         self.sandbox.change(self.division, "crm/Accounts", remote_id, Phone=phone)
 
-    def pay(self, remote_id: str, amount: Decimal) -> None:
+    def pay(self, booking: Booking, remote_id: str, amount: Decimal) -> None:
         self.sandbox.record_payment(self.division, remote_id, amount)
 
     def calls(self) -> int:
         return self.sandbox.call_count(self.division)
+
+    daily_budget: int | None = 5000
+
+
+@attrs.define
+class _SnelStart:
+    """The SnelStart administration of the demo: its backend and the bookkeeper's side."""
+
+    sandbox: SnelStartSandbox
+    name: str
+    backend: SnelStartBackend
+
+    def edit_phone(self, remote_id: str, phone: str) -> None:
+        self.sandbox.administration(self.name).edit_relatie(remote_id, telefoon=phone)
+
+    def pay(self, booking: Booking, remote_id: str, amount: Decimal) -> None:
+        admin = self.sandbox.administration(self.name)
+        if booking.kind.is_sales:
+            admin.record_payment(booking.invoice_number, amount, kind="verkoop")
+        else:
+            admin.record_payment(booking.invoice_number, amount, kind="inkoop")
+
+    def calls(self) -> int:
+        return self.sandbox.administration(self.name).call_count()
+
+    daily_budget: int | None = None
+
+
+def _snelstart(clock: SimulatedClock, name: str) -> _SnelStart:
+    sandbox = SnelStartSandbox(clock=clock)
+    keys = sandbox.add_administration(name, product="productie")
+    admin = sandbox.administration(name)
+    for code, description in _CRM_LEDGERS:
+        with contextlib.suppress(ValueError):  # already in SnelStart's default chart
+            admin.add_ledger(int(code), description)
+    backend = SnelStartBackend(
+        administration=name,
+        koppelsleutel=keys.koppelsleutel,
+        subscription_key=keys.subscription_key,
+        client=sandbox.client(),
+        clock=clock,
+        name="Installatiebedrijf Demo B.V. (SnelStart)",
+    )
+    return _SnelStart(sandbox=sandbox, name=name, backend=backend)
 
 
 def _exact(
@@ -179,6 +238,8 @@ def _crm(size: int, seed: int) -> tuple[list[Relation], list[Relation], int]:
         )
         for i in range(duplicates)
     ]
+    # A duplicate keeps no debtor number: the demo shows matching, not number clashes.
+    copies = [attrs.evolve(copy, number=None) for copy in copies]
     broken = [b.relation for b in invalid_relations(max(1, size // 400), seed=seed)]
     return base + copies, broken, duplicates
 
@@ -251,12 +312,16 @@ class _Demo:
                     BalanceSide=side,
                 )
         admins[0].backend.connect(self.sandbox.authorize(divisions=[COMPANY, FOUNDATION]))
-        backends: list[Backend] = [a.backend for a in admins]
-        self.by_name = {a.backend.administration: a for a in admins}
+        snelstart = _snelstart(self.clock, "snelstart:installatiebedrijf-demo")
+        everyone: list[_Exact | _SnelStart] = [*admins, snelstart]
+        backends: list[Backend] = [a.backend for a in everyone]
+        self.by_name = {a.backend.administration: a for a in everyone}
 
         self.valid, self.broken, self.duplicates = _crm(size, seed)
         self.work = list(projects(max(5, size // 20), seed=seed))
-        generated = bookings(self.valid[:size], int(size * 1.5), projects=self.work, seed=seed)
+        # Bookings go on open projects only: SnelStart refuses a closed cost centre (BOE-0026).
+        open_projects = [p for p in self.work if p.active]
+        generated = bookings(self.valid[:size], int(size * 1.5), projects=open_projects, seed=seed)
         self.books = [
             attrs.evolve(b, administration=backends[i % len(backends)].administration)
             for i, b in enumerate(generated)
@@ -331,7 +396,7 @@ class _Demo:
             total = booking.totals().incl_vat
             amount = total if self.rng.random() < 0.7 else (total / 2).quantize(Decimal("0.01"))
             try:
-                self.by_name[name].pay(link.remote_id, amount)
+                self.by_name[name].pay(booking, link.remote_id, amount)
             except (KeyError, ValueError):
                 continue
             self.paid[name] += 1
@@ -372,7 +437,7 @@ class _Demo:
             bookings=dict(_counts(self.report, name, "booking")),
             failures=tuple(failures[:10]),
             api_calls=adm.calls(),
-            daily_budget=5000,
+            daily_budget=adm.daily_budget,
             conflicts=dict(conflicts),
             open_items=dict(Counter(i.status.value for i in mine)),
             overdue=sum(1 for i in mine if i.is_overdue(self.clock.now().date())),

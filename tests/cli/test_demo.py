@@ -37,6 +37,7 @@ def test_demo_json_and_a_fresh_state_file(tmp_path: Path) -> None:
     assert [a["administration"] for a in data["administrations"]] == [
         "exact:1001001",
         "exact:1001002",
+        "snelstart:installatiebedrijf-demo",
     ]
     assert all(a["relations"]["created"] > 0 for a in data["administrations"])
 

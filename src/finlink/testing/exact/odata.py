@@ -35,6 +35,7 @@ __all__ = [
     "ODataError",
     "OrderBy",
     "Token",
+    "compare_values",
     "evaluate",
     "field_names",
     "parse_filter",
@@ -350,6 +351,11 @@ _ORDERING: dict[str, Callable[[Any, Any], bool]] = {
     "lt": lambda a, b: bool(a < b),
     "le": lambda a, b: bool(a <= b),
 }
+
+
+def compare_values(op: str, left: Any, right: Any) -> bool:
+    """Compare two values as OData's ``op`` would (``eq``, ``ne``, ``gt``...)."""
+    return _compare(op, left, right)
 
 
 def _compare(op: str, left: Any, right: Any) -> bool:

@@ -16,9 +16,13 @@ import attrs
 
 from finlink.testing.exact.entities.base import EntitySpec, Record
 from finlink.testing.exact.odata import (
+    Compare,
+    Field,
     Literal,
+    Logical,
     Node,
     ODataError,
+    compare_values,
     evaluate,
     field_names,
     parse_filter,
@@ -145,10 +149,45 @@ def run_query(plan: QueryPlan, rows: list[Record], query: Mapping[str, str], url
         raise exact_error(400, str(exc)) from exc
 
 
+def _candidates(node: Node, rows: list[Record]) -> list[Record] | None:
+    """A cheap superset of the rows ``node`` matches, or None when it cannot be narrowed.
+
+    ``Field eq literal`` terms are checked directly (and their ``and``/``or`` combinations):
+    finding an account by its search code or identifiers, or an entry by ``YourRef``, is how
+    every retry and every match probes, and walking the expression tree for every stored row
+    would make the sandbox slow where Exact is not.
+    """
+    if isinstance(node, Compare) and node.op == "eq":
+        field, literal = node.left, node.right
+        if isinstance(literal, Field):
+            field, literal = literal, field
+        if isinstance(field, Field) and isinstance(literal, Literal):
+            name, value = field.name, literal.value
+            return [row for row in rows if compare_values("eq", row.get(name), value)]
+        return None
+    if isinstance(node, Logical) and node.op == "and":
+        left = _candidates(node.left, rows)
+        return left if left is not None else _candidates(node.right, rows)
+    if isinstance(node, Logical) and node.op == "or":
+        left = _candidates(node.left, rows)
+        right = _candidates(node.right, rows) if left is not None else None
+        if left is None or right is None:
+            return None
+        seen = {id(row) for row in left}
+        return left + [row for row in right if id(row) not in seen]
+    return None
+
+
+def _narrowed(node: Node, rows: list[Record]) -> list[Record]:
+    """The rows worth evaluating ``node`` on (see :func:`_candidates`)."""
+    found = _candidates(node, rows)
+    return rows if found is None else found
+
+
 def _run(plan: QueryPlan, rows: list[Record], query: Mapping[str, str], url: str) -> Page:
     node, select = _validate_options(plan, query)
     if node is not None:
-        rows = [row for row in rows if evaluate(node, row) is True]
+        rows = [row for row in _narrowed(node, rows) if evaluate(node, row) is True]
     count = len(rows) if query.get("$inlinecount") == "allpages" else None
     order = parse_orderby(query["$orderby"]) if query.get("$orderby") else []
     known = {spec.name for spec in plan.spec.fields} | set(plan.extra_fields)

@@ -42,13 +42,23 @@ def _validate_account(store: DivisionStore, record: Record, sent: Record) -> Non
         raise exact_error(400, "Ongeldig: Status")
     if record.get("Country") is not None and len(record["Country"].strip()) != 2:
         raise exact_error(400, "Ongeldig: Land")
-    others = [row for key, row in store.table(ACCOUNTS.path).items() if key != record["ID"]]
+    table = store.table(ACCOUNTS.path)
+    own = record["ID"]
     if record.get("Code") is None:
         # "new account code = highest code + 1" (§5.1, basvanbeek.nl — UNVERIFIED officially)
-        numbers = [int(row["Code"]) for row in others if row["Code"].strip().isdigit()]
-        record["Code"] = str(max(numbers, default=0) + 1).rjust(18)
-    elif any(row["Code"] == record["Code"] for row in others):
-        raise exact_error(400, f"Code bestaat al: {record['Code'].strip()}")
+        highest = max(
+            (
+                int(code)
+                for key, row in table.items()
+                if key != own and (code := row["Code"].strip()).isdigit()
+            ),
+            default=0,
+        )
+        record["Code"] = str(highest + 1).rjust(18)
+    else:
+        code = record["Code"]
+        if any(row["Code"] == code and key != own for key, row in table.items()):
+            raise exact_error(400, f"Code bestaat al: {code.strip()}")
     # Status 'C' means customer (§5.1); IsSales is read-only "allowed for sales".
     record["IsSales"] = record.get("Status") == "C"
     record["IsPurchase"] = bool(record.get("IsSupplier"))  # obsolete mirror of IsSupplier
