@@ -8,6 +8,7 @@ still shows what the user typed.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import attrs
@@ -69,6 +70,7 @@ def normalize_contact(contact: Contact) -> Contact:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_relation(relation: Relation) -> Relation:
     """Return ``relation`` in canonical form.
 
@@ -78,6 +80,9 @@ def normalize_relation(relation: Relation) -> Relation:
     - e-mail domains lower case; the language code lower case.
 
     Values that do not validate are left as they are.
+
+    Relations are immutable, so results are cached: the engine and a backend normalising the
+    same record (for the snapshot, and again before sending) pay for the checksums once.
     """
     address = relation.address
     country = address.country.strip().upper() if address else None
