@@ -266,3 +266,41 @@ def test_booking_waits_while_its_relation_is_in_review() -> None:
     assert "in the review queue" in booking.operation.notes[0]
     assert world.exact.calls["create_booking"] == 0
     assert world.store.errors() == []  # nothing failed: it waits for a person
+
+
+def test_a_lost_upload_is_never_repeated_blindly() -> None:
+    from finlink.backends.faults import LoseResponse
+
+    relation = crm_relation(0)
+    world = World(single=True, lookup=CrmLookup(relations={relation.id: relation}))
+    world.exact.inject("attach_document", LoseResponse())
+    world.engine.sync_bookings([invoice(attachment=PDF)])
+    assert len(world.exact.stored_documents()) == 1  # it landed; the answer did not
+    report = world.engine.sync_bookings([invoice(attachment=PDF)])
+    (document,) = report.of(entity="document")
+    assert document.status is OutcomeStatus.REVIEW
+    assert world.exact.calls["attach_document"] == 1
+    (review,) = world.store.reviews()
+    assert "may already be attached" in review.reason
+    world.engine.resolve_review(review.review_id, dismiss=True)
+    world.engine.sync_bookings([invoice(attachment=PDF)])
+    world.engine.sync_bookings([invoice(attachment=PDF)])
+    assert world.exact.calls["attach_document"] == 1
+    assert world.store.get_link("exact:1", "document", "inv-1") is not None
+
+
+def test_a_person_may_have_a_lost_upload_sent_again() -> None:
+    from finlink import OutcomeUnknownError
+    from finlink.backends.faults import FailWith
+
+    relation = crm_relation(0)
+    world = World(single=True, lookup=CrmLookup(relations={relation.id: relation}))
+    # the upload never arrived, but finlink cannot know that
+    world.exact.inject("attach_document", FailWith(OutcomeUnknownError("timeout")))
+    world.engine.sync_bookings([invoice(attachment=PDF)])
+    world.engine.sync_bookings([invoice(attachment=PDF)])
+    (review,) = world.store.reviews()
+    world.engine.resolve_review(review.review_id, create=True)
+    report = world.engine.sync_bookings([invoice(attachment=PDF)])
+    assert [o.status for o in report.of(entity="document")] == [OutcomeStatus.DONE]
+    assert len(world.exact.stored_documents()) == 1

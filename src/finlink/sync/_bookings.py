@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
+
 from finlink._errors import FinlinkError, OutcomeUnknownError, Problem, ValidationError
 from finlink.backends.capabilities import Feature
 from finlink.backends.records import RemoteRecord
 from finlink.model.booking import Booking, Project
 from finlink.model.validation import check
 from finlink.sync._relations import RELATION, SUPPLIER_HALF, halves, sync_relation
-from finlink.sync._run import AdministrationRun, Run
+from finlink.sync._run import AdministrationRun, Run, latest_review
 from finlink.sync.payloads import booking_payload, payload_hash, project_payload
 from finlink.sync.report import Operation, OperationKind, Outcome, OutcomeStatus
+from finlink.sync.store import ReviewResolution
 
 __all__ = ["BOOKING", "DOCUMENT", "PROJECT", "sync_booking", "sync_project"]
 
@@ -323,45 +326,85 @@ def _create_booking(
 
 def _attach(run: Run, name: str, adm: AdministrationRun, booking: Booking, remote_id: str) -> None:
     """Attach the booking's document once (tracked as its own link, retried on its own)."""
-    if booking.attachment is None or run.dry_run:
-        return
-    if run.store.get_link(name, DOCUMENT, booking.id) is not None:
+    attachment = booking.attachment
+    if attachment is None or run.dry_run or run.store.get_link(name, DOCUMENT, booking.id):
         return
     op = _op(name, DOCUMENT, booking.id, OperationKind.CREATE, remote_id=remote_id)
     caps = adm.backend.capabilities
-    if not caps.supports(Feature.ATTACHMENTS):
-        run.add(
-            Outcome(
-                operation=_op(
-                    name,
-                    DOCUMENT,
-                    booking.id,
-                    OperationKind.SKIP,
-                    notes=(f"{adm.backend.name} takes no documents; the PDF was not sent",),
-                ),
-                status=OutcomeStatus.SKIPPED,
-            )
-        )
-        return
     limit = caps.max_attachment_bytes
-    if limit is not None and len(booking.attachment.content) > limit:
-        run.fail(
-            op,
-            _problem(
-                "attachment.content",
-                "max_size",
-                f"is {len(booking.attachment.content)} bytes; "
-                f"{adm.backend.name} takes at most {limit}",
-            ),
-        )
-        return
-    if adm.down:
+    if not caps.supports(Feature.ATTACHMENTS):
+        note = f"{adm.backend.name} takes no documents; the PDF was not sent"
+        skip = _op(name, DOCUMENT, booking.id, OperationKind.SKIP, notes=(note,))
+        run.add(Outcome(operation=skip, status=OutcomeStatus.SKIPPED))
+    elif limit is not None and len(attachment.content) > limit:
+        size = len(attachment.content)
+        message = f"is {size} bytes; {adm.backend.name} takes at most {limit}"
+        run.fail(op, _problem("attachment.content", "max_size", message))
+    elif adm.down:
         run.add(Outcome(operation=op, status=OutcomeStatus.FAILED, error=adm.down))
-        return
-    try:
-        document_id = adm.backend.attach_document(remote_id, booking.attachment)
-        run.store.record_outcome(name, DOCUMENT, booking.id, remote_id=document_id, snapshot=None)
-    except FinlinkError as error:
-        run.fail(op, error)
-        return
-    run.add(Outcome(operation=op, status=OutcomeStatus.DONE, remote_id=document_id))
+    elif _may_attach(run, name, booking, op):
+        try:
+            run.store.begin_intent(
+                name,
+                DOCUMENT,
+                booking.id,
+                reference=f"{booking.invoice_number}/{attachment.file_name}",
+                operation="attach",
+                payload_hash=payload_hash({"file": attachment.file_name}),
+            )
+            document_id = adm.backend.attach_document(remote_id, attachment)
+            run.store.record_outcome(
+                name, DOCUMENT, booking.id, remote_id=document_id, snapshot=None
+            )
+        except FinlinkError as error:
+            run.fail(op, error)
+            return
+        run.add(Outcome(operation=op, status=OutcomeStatus.DONE, remote_id=document_id))
+
+
+def _may_attach(run: Run, name: str, booking: Booking, op: Operation) -> bool:
+    """Whether to send the document now; never twice after an answer was lost.
+
+    Backends cannot look an attachment up, so after an attach whose answer was lost (the
+    intent is still there) a person checks the booking: ``create`` attaches it again,
+    ``dismiss`` records it as attached.
+    """
+    intent = run.store.get_intent(name, DOCUMENT, booking.id)
+    if intent is None:
+        return True
+    review = latest_review(run, name, DOCUMENT, booking.id)
+    if (
+        review is not None
+        and review.resolved_at is not None
+        and review.resolved_at < intent.created_at
+    ):
+        review = None  # a decision on an earlier lost upload does not answer this one
+    if review is not None and review.resolution is ReviewResolution.CREATE:
+        run.store.clear_intent(name, DOCUMENT, booking.id)
+        return True
+    if review is not None and review.resolution is ReviewResolution.DISMISS:
+        run.store.record_outcome(
+            name,
+            DOCUMENT,
+            booking.id,
+            remote_id=review.remote_id or "(checked by a person)",
+            snapshot=None,
+        )
+        run.add(Outcome(operation=op, status=OutcomeStatus.DONE))
+        return False
+    reason = (
+        "the PDF may already be attached (the answer to the upload was lost): check the "
+        "booking in the administration, then create to attach it again, or dismiss"
+    )
+    if review is None or not review.is_open:
+        run.store.add_review(
+            name,
+            DOCUMENT,
+            booking.id,
+            reason=reason,
+            candidates=[],
+            payload={"booking": booking.id},
+        )
+    waiting = attrs.evolve(op, kind=OperationKind.REVIEW, notes=(reason,))
+    run.add(Outcome(operation=waiting, status=OutcomeStatus.REVIEW))
+    return False
