@@ -16,7 +16,7 @@ from finlink.sync import SQLiteStore, SyncEngine
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
 
-from tests.sync.crash_data import crm_state
+from tests.sync.crash_data import crm_bookings, crm_state
 
 
 class ProxyBackend:
@@ -45,6 +45,7 @@ def main() -> None:
     with SQLiteStore(db) as store:
         engine = SyncEngine(store=store, backends=[backend], worker_id="crash-child")
         engine.sync_relations(crm_state(phase))
+        engine.sync_bookings(crm_bookings(phase))
         engine.retry_failed()
 
 
