@@ -21,7 +21,7 @@ import contextlib
 import random
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -33,11 +33,12 @@ from finlink.backends.protocol import Backend
 from finlink.backends.snelstart import SnelStartBackend
 from finlink.clock import SimulatedClock
 from finlink.http import MemoryTokenStore
-from finlink.model.booking import Booking
+from finlink.model.booking import Booking, Project
 from finlink.model.readback import OpenItem
 from finlink.model.relation import Relation
 from finlink.sync import (
     CrmLookup,
+    DefaultRouter,
     OutcomeStatus,
     SQLiteStore,
     SyncEngine,
@@ -284,6 +285,21 @@ def run_demo(
     )
 
 
+class _CountingRouter:
+    """The default routing, telling a callback about every record it routes."""
+
+    def __init__(self) -> None:
+        self.inner = DefaultRouter()
+        self.on_record: Callable[[], None] | None = None
+
+    def __call__(
+        self, record: Relation | Project | Booking, administrations: Sequence[str]
+    ) -> Sequence[str]:
+        if self.on_record is not None:
+            self.on_record()
+        return self.inner(record, administrations)
+
+
 class _Demo:
     """The demo's world and its steps."""
 
@@ -334,7 +350,9 @@ class _Demo:
                 )
         state_path.parent.mkdir(parents=True, exist_ok=True)
         self.store = SQLiteStore(state_path, clock=self.clock, synchronous="NORMAL")
+        self.router = _CountingRouter()
         self.engine = SyncEngine(
+            router=self.router,
             store=self.store,
             backends=backends,
             conflict_policy=field_ownership(
@@ -352,10 +370,21 @@ class _Demo:
     def _in_steps(
         self, step: str, records: list[Any], sync: Callable[[list[Any]], SyncReport]
     ) -> None:
-        chunk = max(1, len(records) // 20)
-        for i in range(0, len(records), chunk):
-            self.tell(step, i, len(records))
-            self.report.extend(sync(records[i : i + chunk]))
+        # One batch (so each administration is read once for matching), with the router
+        # telling the progress bar about every record it routes.
+        done = 0
+
+        def tick() -> None:
+            nonlocal done
+            done += 1
+            self.tell(step, done, len(records))
+
+        self.tell(step, 0, len(records))
+        self.router.on_record = tick
+        try:
+            self.report.extend(sync(records))
+        finally:
+            self.router.on_record = None
         self.tell(step, len(records), len(records))
 
     def initial_sync(self) -> None:
