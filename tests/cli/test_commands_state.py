@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import attrs
+import pytest
 
 from finlink import BookingLine, VatCategory
 from tests.cli.conftest import Cli, outcomes_by
@@ -243,3 +244,10 @@ def test_review_resolve_refuses_a_remote_record_linked_elsewhere(cli: Cli) -> No
     assert result.exit_code == 1
     assert f"{taken.remote_id} in bv is already linked to CRM relation crm-5" in result.stderr
     assert cli.json("review")[1]["reviews"] != []  # still open
+
+
+def test_table_cells_are_text_not_markup(capsys: pytest.CaptureFixture[str]) -> None:
+    from finlink.cli.output import print_table
+
+    print_table("Errors", ["reason"], [["name too long [max_length]"]])
+    assert "[max_length]" in capsys.readouterr().out

@@ -22,6 +22,7 @@ def test_demo_prints_the_summary(tmp_path: Path) -> None:
     assert "waiting for review" in out
     assert "API calls:" in out
     assert "At the vendors' real rate limits this sync takes" in out
+    assert "[vat_number]" in out  # rule names are shown, not eaten as markup
     assert state.exists()
 
 

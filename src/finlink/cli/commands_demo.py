@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -80,7 +81,8 @@ def _administration(summary: AdministrationSummary) -> None:
         f"still open: {states or 'nothing'}; overdue: {summary.overdue}"
     )
     for reason in summary.failures[:5]:
-        console.print(f"  [red]✗[/red] {reason.splitlines()[0]}")
+        # escape: a rule name such as [max_length] is text here, not rich markup
+        console.print(f"  [red]✗[/red] {escape(reason.splitlines()[0])}")
 
 
 def _print(result: DemoResult) -> None:
