@@ -17,7 +17,13 @@ _BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 
 
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
-def test_examples_run(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_examples_run(
+    page: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # files an example writes (a state store...) land here
     blocks = _BLOCK.findall(page.read_text(encoding="utf-8"))
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem}"}
     for number, block in enumerate(blocks, start=1):
