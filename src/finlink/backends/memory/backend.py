@@ -246,6 +246,14 @@ class InMemoryBackend:
             administration=self._administration,
         )
 
+    def _duplicate(self, message: str) -> ConflictError:
+        return ConflictError(
+            message,
+            status_code=409,
+            vendor_code="MEM-DUPLICATE",
+            administration=self._administration,
+        )
+
     def _check_lengths(self, entity: str, values: Mapping[str, str | None]) -> None:
         for field, value in values.items():
             limit = self._capabilities.max_length(f"{entity}.{field}")
@@ -332,12 +340,7 @@ class InMemoryBackend:
                 )
             self._check_lengths("relation", relation_texts(relation))
             if reference in self._relation_refs:
-                raise ConflictError(
-                    f"a relation with reference {reference!r} already exists",
-                    status_code=409,
-                    vendor_code="MEM-DUPLICATE",
-                    administration=self._administration,
-                )
+                raise self._duplicate(f"a relation with reference {reference!r} already exists")
             row = RelationRow(
                 self._new_id("rel"),
                 reference,
@@ -410,12 +413,7 @@ class InMemoryBackend:
                     f"a relation holds at most {limit} contact(s) here", "MEM-CONTACTS", "contacts"
                 )
             if any(ref == reference for _, ref in row.contacts.values()):
-                raise ConflictError(
-                    f"contact {reference!r} already exists",
-                    status_code=409,
-                    vendor_code="MEM-DUPLICATE",
-                    administration=self._administration,
-                )
+                raise self._duplicate(f"contact {reference!r} already exists")
             self._check_lengths("contact", contact_texts(contact))
             contact_id = self._new_id("con")
             row.contacts[contact_id] = (contact, reference)
@@ -461,12 +459,7 @@ class InMemoryBackend:
                 "project", {"number": project.number, "description": project.description}
             )
             if any(r.project.number == project.number for r in self._projects.values()):
-                raise ConflictError(
-                    f"cost centre {project.number!r} already exists",
-                    status_code=409,
-                    vendor_code="MEM-DUPLICATE",
-                    administration=self._administration,
-                )
+                raise self._duplicate(f"cost centre {project.number!r} already exists")
             row = ProjectRow(
                 self._new_id("prj"),
                 project.id,
@@ -524,11 +517,8 @@ class InMemoryBackend:
                 r.reference == reference and r.booking.kind is booking.kind
                 for r in self._bookings.values()
             ):
-                raise ConflictError(
-                    f"a {booking.kind.value} with reference {reference!r} already exists",
-                    status_code=409,
-                    vendor_code="MEM-DUPLICATE",
-                    administration=self._administration,
+                raise self._duplicate(
+                    f"a {booking.kind.value} with reference {reference!r} already exists"
                 )
             row = BookingRow(
                 self._new_id("bkg"),
