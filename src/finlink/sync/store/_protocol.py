@@ -112,6 +112,11 @@ class StateStore(Protocol):
         and its error-log entry and, given ``outbox_entry`` and ``worker``, acknowledges
         that outbox entry (a lease lost meanwhile is no error: the outcome stands).
 
+        An entry is acknowledged once for all its administrations: pass it with the outcome
+        of the last one. If another administration failed, release the entry instead; the
+        next attempt finds the administrations that succeeded unchanged since their snapshot
+        and skips them.
+
         Raises:
             SyncError: If ``remote_id`` is already linked to another CRM record in that
                 administration (nothing is written then), or ``outbox_entry`` comes
