@@ -68,13 +68,20 @@ class OutboxMachine(RuleBasedStateMachine):
             # What reached the vendor is what the worker was handed, not what is stored now.
             assert entry is not None
             self.delivered[entry.crm_key].append(version)
+            self._forget(entry_id, worker)
 
     @precondition(lambda self: bool(self.held))
     @rule(pick=st.integers(0, 100), delay=st.integers(0, 30))
     def release(self, pick: int, delay: int) -> None:
         entry_id, worker, _, _ = self.held.pop(pick % len(self.held))
         retry_at = self.clock.now() + timedelta(seconds=delay)
-        self.store.release(entry_id, worker, error="refused", retry_at=retry_at)
+        if self.store.release(entry_id, worker, error="refused", retry_at=retry_at):
+            self._forget(entry_id, worker)
+
+    def _forget(self, entry_id: int, worker: str) -> None:
+        # A worker is its name: the same worker that claimed an entry again after its own
+        # lease ran out holds it once, and giving it back ends every lease it had on it.
+        self.held = [h for h in self.held if (h[0], h[1]) != (entry_id, worker)]
 
     @rule(seconds=st.integers(1, 40))
     def wait(self, seconds: int) -> None:

@@ -189,7 +189,8 @@ class StateStore(Protocol):
         An entry is available when nobody holds it (or its lease ran out: a killed worker's
         entries come back), its backoff is over and no older entry of the same record is
         still queued; so one record is never in flight twice. Atomic across processes: two
-        workers never get the same entry.
+        workers never get the same entry. ``worker`` identifies the holder, so it must be
+        unique to each worker process (host name and process id, say).
 
         Raises:
             ValueError: For a limit below 1 or a lease that is not positive.
