@@ -192,6 +192,19 @@ class QueueBehaviours:
         assert claimed.payload == {"v": 2}
         assert claimed.administrations == (ADM, OTHER)
 
+    def test_a_failed_entry_for_every_administration_keeps_that_when_folded(
+        self, store: StateStore
+    ) -> None:
+        """A failed entry for every administration keeps that when folded."""
+        old = store.enqueue(REL, "C-1", {"v": 1})
+        store.claim(1, "w", lease_seconds=60)
+        store.enqueue(REL, "C-1", {"v": 2}, [OTHER])
+        store.release(old.entry_id, "w", error="refused")
+        [claimed] = store.claim(10, "w", lease_seconds=60)
+        assert claimed.payload == {"v": 2}
+        assert claimed.administrations is None
+        assert claimed.last_error == "refused"
+
     def test_release_by_a_worker_that_does_not_hold_the_entry_is_refused(
         self, store: StateStore
     ) -> None:

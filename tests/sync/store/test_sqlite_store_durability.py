@@ -207,3 +207,21 @@ def test_a_write_waits_for_another_process_lock_then_fails_with_sync_error(
         # Once the lock is free the waiter writes as usual.
         waiter.set_cursor(ADM, "s", "2")
         assert holder.get_cursor(ADM, "s") == "2"
+
+
+def test_a_database_failure_surfaces_as_sync_error_and_the_store_stays_usable(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "state.db"
+    with SQLiteStore(db) as store:
+        raw = sqlite3.connect(db)
+        raw.execute("DROP TABLE cursors")
+        raw.commit()
+        raw.close()
+        with pytest.raises(finlink.SyncError, match="no such table"):
+            store.get_cursor(ADM, "s")
+        with pytest.raises(finlink.SyncError, match="no such table"):
+            store.set_cursor(ADM, "s", "1")
+        # The failed write left no transaction open behind it.
+        store.record_outcome(ADM, REL, "C-1", remote_id="R-1", snapshot={})
+        assert store.get_link(ADM, REL, "C-1") is not None

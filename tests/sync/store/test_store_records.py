@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import finlink.sync.payloads as engine_payloads
 import finlink.sync.store as store_package
 from finlink.sync.store import (
     _failures,
@@ -87,3 +88,10 @@ def test_the_package_exports_every_public_name_sorted() -> None:
     assert list(store_package.__all__) == sorted(store_package.__all__)
     for name in expected:
         assert getattr(store_package, name) is not None
+
+
+@given(st.dictionaries(st.text(max_size=6), json_values, max_size=6))
+def test_the_snapshot_hash_agrees_with_the_engines_payload_hash(payload: dict[str, object]) -> None:
+    # The engine compares link.snapshot_hash with finlink.sync.payloads.payload_hash of the
+    # record's current payload: for plain JSON values the two must be the same digest.
+    assert payload_hash(payload) == engine_payloads.payload_hash(payload)

@@ -125,6 +125,11 @@ class StateStore(Protocol):
         and its error-log entry and, given ``outbox_entry`` and ``worker``, acknowledges
         that outbox entry (a lease lost meanwhile is no error: the outcome stands).
 
+        An entry is acknowledged once for all its administrations: pass it with the outcome
+        of the last one. If another administration failed, release the entry instead; the
+        next attempt finds the administrations that succeeded unchanged since their snapshot
+        and skips them.
+
         Raises:
             SyncError: If ``remote_id`` is already linked to another CRM record in that
                 administration (nothing is written then), or ``outbox_entry`` comes
@@ -197,7 +202,8 @@ class StateStore(Protocol):
         An entry is available when nobody holds it (or its lease ran out: a killed worker's
         entries come back), its backoff is over and no older entry of the same record is
         still queued; so one record is never in flight twice. Atomic across processes: two
-        workers never get the same entry.
+        workers never get the same entry. ``worker`` identifies the holder, so it must be
+        unique to each worker process (host name and process id, say).
 
         Raises:
             ValueError: For a limit below 1 or a lease that is not positive.
