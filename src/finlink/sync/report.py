@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -324,11 +324,3 @@ def _label(outcome: Outcome) -> str:
         OutcomeStatus.REVIEW: "waiting for review",
         OutcomeStatus.INVALID: "invalid",
     }[outcome.status]
-
-
-def merge_reports(reports: Iterable[SyncReport]) -> SyncReport:
-    """One report with the outcomes and inbound changes of several."""
-    merged = SyncReport()
-    for report in reports:
-        merged.extend(report)
-    return merged
