@@ -26,6 +26,7 @@ __all__ = [
     "RELATION",
     "SUPPLIER_HALF",
     "halves",
+    "is_split",
     "ordered_contacts",
     "refresh_remote",
     "sync_relation",
@@ -38,6 +39,12 @@ CONTACT = "contact"
 _BLANK = Snapshot(crm={}, accounting={})
 
 
+def is_split(relation: Relation, adm: AdministrationRun) -> bool:
+    """Whether ``relation`` becomes two remote relations here (customer and supplier halves)."""
+    both = relation.is_customer and relation.is_supplier
+    return both and not adm.backend.capabilities.customer_and_supplier
+
+
 def halves(relation: Relation, adm: AdministrationRun) -> list[tuple[str, Relation, str]]:
     """(link entity, relation as sent, reference) for each remote relation it becomes.
 
@@ -46,8 +53,7 @@ def halves(relation: Relation, adm: AdministrationRun) -> list[tuple[str, Relati
     supplier half gets ``#supplier`` appended.
     """
     reference = adm.settings.relation_reference(relation) or relation.id
-    both = relation.is_customer and relation.is_supplier
-    if both and not adm.backend.capabilities.customer_and_supplier:
+    if is_split(relation, adm):
         customer = attrs.evolve(relation, roles=frozenset({RelationRole.CUSTOMER}))
         supplier = attrs.evolve(relation, roles=frozenset({RelationRole.SUPPLIER}))
         return [(RELATION, customer, reference), (SUPPLIER_HALF, supplier, f"{reference}#supplier")]

@@ -9,7 +9,7 @@ nothing to do. For a large batch, the fingerprints of an administration are read
 from __future__ import annotations
 
 from finlink.model.relation import Relation
-from finlink.sync._relations import RELATION, SUPPLIER_HALF
+from finlink.sync._relations import RELATION, SUPPLIER_HALF, is_split
 from finlink.sync._run import Run
 from finlink.sync.report import Operation, OperationKind, Outcome, OutcomeStatus
 
@@ -20,8 +20,7 @@ PRELOAD_THRESHOLD = 200
 
 
 def _entities(run: Run, name: str, relation: Relation) -> tuple[str, ...]:
-    both = relation.is_customer and relation.is_supplier
-    split = both and not run.administrations[name].backend.capabilities.customer_and_supplier
+    split = is_split(relation, run.administrations[name])
     return (RELATION, SUPPLIER_HALF) if split else (RELATION,)
 
 
