@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-import pytest
-
 from finlink._errors import SyncError
 from finlink.clock import SimulatedClock
 from finlink.sync.store import ReviewResolution, StateStore
+from finlink.testing._pytest import pytest
 
 ADM = "acme-bv"
 OTHER = "acme-foundation"

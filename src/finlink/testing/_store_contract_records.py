@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
-
 from finlink._errors import SyncError
 from finlink.clock import SimulatedClock
 from finlink.sync.store import StateStore, payload_hash
+from finlink.testing._pytest import pytest
 
 ADM = "acme-bv"
 OTHER = "acme-foundation"

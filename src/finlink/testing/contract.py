@@ -20,13 +20,11 @@ and :meth:`record_payment` to enable those tests (they skip otherwise).
 from __future__ import annotations
 
 import contextlib
-import enum
 import itertools
 from datetime import date
 from decimal import Decimal
 
 import attrs
-import pytest
 
 from finlink._errors import (
     AuthenticationError,
@@ -45,25 +43,14 @@ from finlink.backends.records import RemoteRecord
 from finlink.model.booking import Attachment, Booking, BookingLine, Project
 from finlink.model.enums import BookingKind, OpenItemKind, RelationRole, VatCategory
 from finlink.model.relation import Address, Contact, Relation
+from finlink.testing._contract_fault import ContractFault
+from finlink.testing._pytest import pytest
 
 __all__ = ["BackendContract", "ContractFault"]
 
 #: Valid identifiers the samples use (checksums verified with python-stdnum).
 _VAT_NUMBERS = ("NL004495445B01", "NL123456789B13", "NL000099998B57")
 _IBANS = ("NL91ABNA0417164300", "NL02ABNA0123456789", "NL20INGB0001234567")
-
-
-class ContractFault(enum.Enum):
-    """Faults the suite asks a backend's test side to inject into the *next* call."""
-
-    LOSE_RESPONSE = "lose_response"
-    """The write is committed, then the response is lost (dropped connection, timeout)."""
-    UNAUTHORIZED = "unauthorized"
-    """The vendor answers 401 (credentials refused) and keeps doing so."""
-    RATE_LIMITED = "rate_limited"
-    """The vendor answers 429 once."""
-    SERVER_ERROR = "server_error"
-    """The vendor answers 500/503 once."""
 
 
 class BackendContract:

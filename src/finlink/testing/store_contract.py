@@ -22,10 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 from finlink.clock import SimulatedClock
 from finlink.sync.store import StateStore
+from finlink.testing._pytest import pytest
 from finlink.testing._store_contract_queues import QueueBehaviours
 from finlink.testing._store_contract_records import RecordBehaviours
 

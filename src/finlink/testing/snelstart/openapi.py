@@ -149,9 +149,16 @@ def validate(
 
     Raises:
         jsonschema.ValidationError: When ``body`` does not match.
-        ModuleNotFoundError: When ``jsonschema`` is not installed.
+        ModuleNotFoundError: When ``jsonschema`` is not installed (``finlink[testing]``).
     """
-    import jsonschema  # noqa: PLC0415 - a test dependency, not a runtime one
+    try:
+        import jsonschema  # noqa: PLC0415 - the testing extra's, not a runtime dependency
+    except ModuleNotFoundError as exc:  # pragma: no cover - the test run has jsonschema
+        raise ModuleNotFoundError(
+            "validating against SnelStart's OpenAPI schemas needs jsonschema: "
+            "install it with `pip install 'finlink[testing]'`",
+            name="jsonschema",
+        ) from exc
 
     found = schema(document, name_or_schema) if isinstance(name_or_schema, str) else name_or_schema
     jsonschema.Draft4Validator(found).validate(body)
