@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
+import tempfile
 from pathlib import Path
 
 import nox
 
 # uv makes fresh virtualenvs in seconds; a machine with only pip falls back to virtualenv.
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
+nox.options.sessions = ["tests", "wheel", "lint", "typecheck", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = False
 
@@ -21,7 +23,7 @@ TEST_DEPS = [
     "jsonschema>=4.21",
 ]
 # The postgres extra (psycopg) is declared when the PostgreSQL state store lands.
-EXTRAS = ".[cli]"
+EXTRAS = ".[cli,testing]"
 
 
 @nox.session
@@ -40,6 +42,38 @@ def tests(session: nox.Session) -> None:
         env={"PYTHONHASHSEED": os.environ.get("PYTHONHASHSEED", "0")},
     )
     session.run("coverage", "report", "--fail-under=90")
+
+
+@nox.session
+def wheel(session: nox.Session) -> None:
+    """Build the wheel and sdist, install the wheel with only [cli] in a new venv, try it.
+
+    What a user installs is the wheel, not this checkout: a module that imports something
+    the wheel does not declare (pytest, say) passes every test here and fails for them. So
+    the wheel goes into a brand-new venv that has nothing but its declared dependencies, and
+    tests/installed_smoke.py imports every public module and runs the README's commands.
+    """
+    session.install("build>=1.2")
+    with tempfile.TemporaryDirectory(prefix="finlink-wheel-") as folder:
+        dist = Path(folder) / "dist"
+        # Without --sdist/--wheel, build makes the sdist and then the wheel *from the sdist*,
+        # which also proves the sdist is complete.
+        session.run("python", "-m", "build", "--outdir", str(dist), str(HERE))
+        [wheel_file] = dist.glob("finlink-*.whl")
+        [sdist_file] = dist.glob("finlink-*.tar.gz")
+        venv = Path(folder) / "venv"
+        session.run("python", "-m", "venv", str(venv))
+        bin_dir = venv / ("Scripts" if sys.platform == "win32" else "bin")
+        python = str(bin_dir / "python")
+        session.run(python, "-m", "pip", "install", "--quiet", f"{wheel_file}[cli]", external=True)
+        session.run(
+            python,
+            "-I",  # isolated: no PYTHON* variables, no user site, no script folder on sys.path
+            str(HERE / "tests" / "installed_smoke.py"),
+            str(wheel_file),
+            str(sdist_file),
+            external=True,
+        )
 
 
 @nox.session

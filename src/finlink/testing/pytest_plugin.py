@@ -12,10 +12,9 @@ It gives every test suite that has finlink installed:
 
 from __future__ import annotations
 
-import pytest
-
 from finlink.backends.memory import InMemoryBackend
 from finlink.clock import SimulatedClock
+from finlink.testing._pytest import pytest
 from finlink.testing.contract import BackendContract
 from finlink.testing.store_contract import StateStoreContract
 
