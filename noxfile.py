@@ -22,8 +22,7 @@ TEST_DEPS = [
     "coverage[toml]>=7.4",
     "jsonschema>=4.21",
 ]
-# The postgres extra (psycopg) is declared when the PostgreSQL state store lands.
-EXTRAS = ".[cli,testing]"
+EXTRAS = ".[cli,testing,postgres]"
 
 
 @nox.session

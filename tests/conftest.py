@@ -9,7 +9,7 @@ import pytest
 from finlink.clock import SimulatedClock
 
 # pytester runs the conformance suite against deliberately broken backends.
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "tests.postgres"]
 
 #: ``../shared/reference`` beside the repository: recorded vendor responses and API
 #: descriptions. Developers and CI have it; a plain clone may not, and then those tests skip.
