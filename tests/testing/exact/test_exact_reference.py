@@ -155,12 +155,12 @@ def test_every_sandbox_field_exists_in_the_rest_reference_with_its_type(
             continue
         properties = {prop["name"]: prop for prop in entry["properties"]}
         spec = endpoint.spec
-        for field in spec.fields:
+        for field in endpoint.fields:
             if (path, field.name) in NEWER_THAN_2022:
                 continue
             assert field.name in properties, f"{path}: {field.name} is not in the reference"
-            if field.name in spec.navigation:
-                continue
+            if field.name in spec.navigation or field.kind in ("nav", "complex"):
+                continue  # collections and structured values have no Edm type
             assert properties[field.name]["type"] in EDM[field.kind], f"{path}.{field.name}"
         # sync endpoints are keyed by their rowversion (§4.7)
         key = "Timestamp" if endpoint.mode == "sync" else spec.key

@@ -25,11 +25,16 @@ from finlink.testing.exact.entities.entries import (
     delete_entry,
 )
 from finlink.testing.exact.entities.open_items import RECEIVABLES, open_item_rows
-from finlink.testing.exact.entities.system import DIVISIONS, WEBHOOK_SUBSCRIPTIONS
+from finlink.testing.exact.entities.system import (
+    DIVISIONS,
+    HRM_DIVISIONS_PATH,
+    ME,
+    WEBHOOK_SUBSCRIPTIONS,
+)
 from finlink.testing.exact.faults import FaultPlan
 from finlink.testing.exact.limits import ErrorBudget, RateLimiter
 from finlink.testing.exact.oauth import AccessGrant, OAuthServer
-from finlink.testing.exact.odata import Literal, ODataError, parse_filter
+from finlink.testing.exact.odata import Literal, ODataError, parse_filter, parse_select
 from finlink.testing.exact.query import LARGE_PAGE, NORMAL_PAGE, QueryPlan, run_query
 from finlink.testing.exact.store import DivisionStore
 from finlink.testing.exact.webhooks import Sender, WebhookDelivery, signed_body
@@ -40,7 +45,6 @@ from finlink.testing.exact.wire import (
     error_body,
     exact_error,
     json_response,
-    to_wire,
 )
 
 __all__ = ["ExactService"]
@@ -85,6 +89,8 @@ class ExactService:
         self.sender: Sender | None = None
         self._outbox: list[WebhookDelivery] = []
         self.base_url = "https://start.exactonline.nl"
+        #: Whether ``hrm/Divisions`` answers; some licences get 404 there (§2, §6 quirk 18).
+        self.hrm_divisions = True
         self.lock = threading.RLock()
 
     # -- entry point -------------------------------------------------------------------
@@ -150,22 +156,31 @@ class ExactService:
         current = self.current_division
         if current is None or current not in grant.divisions:
             current = min(grant.divisions)
-        me = {
-            "__metadata": {
-                "uri": f"{request.base}/api/v1/current/Me(guid'{grant.user_id}')",
-                "type": "Exact.Web.Api.System.Me",
-            },
+        record = {
             "CurrentDivision": current,
             "DivisionCustomer": None,
             "Email": "boekhouder@example.nl",
             "FullName": self.user_name,
             "LanguageCode": "nl-NL",
             "Legislation": "NL",
-            "ServerTime": to_wire(self.oauth.clock.now()),
+            "ServerTime": self.oauth.clock.now(),
             "ServerUtcOffset": 0,
-            "UserID": str(grant.user_id),
+            "UserID": grant.user_id,
             "UserName": "boekhouder@example.nl",
         }
+        select = None
+        if "$select" in request.query:
+            # Clients ask for `current/Me?$select=CurrentDivision` (§2); any property the
+            # reference lists is accepted, those the sandbox does not simulate read as null.
+            try:
+                select = parse_select(request.query["$select"])
+            except ODataError as exc:
+                raise exact_error(400, str(exc)) from exc
+            for name in select:
+                if name not in ME.field_map:
+                    raise exact_error(400, f"No property '{name}' exists in type '{ME.type_name}'.")
+        me = ME.to_wire(record, base=request.base, division=0, select=select)
+        me["__metadata"]["uri"] = f"{request.base}/api/v1/current/Me(guid'{grant.user_id}')"
         return json_response(200, {"d": {"results": [me]}})
 
     # -- calls with a division -----------------------------------------------------------
@@ -188,6 +203,8 @@ class ExactService:
             headers = self.limiter.admit(grant.client_id, division)
             self.current_division = division
             endpoint = ENDPOINTS.get(endpoint_name) if match else None
+            if endpoint_name == HRM_DIVISIONS_PATH.lower() and not self.hrm_divisions:
+                endpoint = None  # this licence has no hrm/Divisions (§6 quirk 18)
             if endpoint is None or match is None:
                 raise exact_error(404, "Resource not found.")
             response = self._route(request, grant, self.stores[division], endpoint, match)
@@ -276,16 +293,20 @@ class ExactService:
         if endpoint.mode == "sync":
             return QueryPlan(
                 spec=spec,
+                fields=endpoint.fields,
                 page_size=LARGE_PAGE,
                 order_key="Timestamp",
                 extra_fields=("Timestamp",),
                 filter_only=frozenset({"Timestamp"}),
             )
         if endpoint.mode == "deleted":
-            return QueryPlan(spec=spec, page_size=LARGE_PAGE, order_key="Timestamp")
+            return QueryPlan(
+                spec=spec, fields=endpoint.fields, page_size=LARGE_PAGE, order_key="Timestamp"
+            )
         if endpoint.mode == "bulk":
             return QueryPlan(
                 spec=spec,
+                fields=endpoint.fields,
                 page_size=LARGE_PAGE,
                 order_key=spec.key,
                 require_select=True,
@@ -293,6 +314,7 @@ class ExactService:
             )
         return QueryPlan(
             spec=spec,
+            fields=endpoint.fields,
             page_size=NORMAL_PAGE,
             order_key=spec.key,
             mandatory_filter=spec.mandatory_filter if endpoint.mode == "entity" else (),
@@ -336,7 +358,8 @@ class ExactService:
     ) -> dict[str, Any]:
         spec = endpoint.spec
         if select is None and endpoint.mode == "sync":
-            select = [field.name for field in spec.fields] + ["Timestamp"]
+            select = [name for name in spec.default_names(row) if name != "Timestamp"]
+            select.append("Timestamp")
         out = spec.to_wire(row, base=request.base, division=division, select=select)
         expand = {name.strip() for name in request.query.get("$expand", "").split(",")}
         for name, (child_path, parent_field) in spec.navigation.items():

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from urllib.parse import quote
 
 import attrs
 
-from finlink.testing.exact.entities.base import EntitySpec, Record
+from finlink.testing.exact.entities.base import STRUCTURED, EntitySpec, FieldSpec, Record
 from finlink.testing.exact.odata import (
+    Call,
     Compare,
     Field,
     Literal,
     Logical,
     Node,
+    Not,
     ODataError,
     compare_values,
     evaluate,
@@ -44,6 +48,7 @@ class QueryPlan:
 
     Attributes:
         spec: The entity.
+        fields: The properties the endpoint accepts (default: the entity's).
         page_size: Rows per page.
         order_key: The key rows are ordered and skip-tokened by.
         extra_fields: Fields the endpoint adds to the entity (``Timestamp`` on sync).
@@ -53,9 +58,20 @@ class QueryPlan:
     """
 
     spec: EntitySpec
+    fields: tuple[FieldSpec, ...] = attrs.field(
+        default=attrs.Factory(lambda self: self.spec.fields, takes_self=True)
+    )
     page_size: int = NORMAL_PAGE
     order_key: str
     extra_fields: tuple[str, ...] = ()
+
+    def known(self) -> dict[str, FieldSpec]:
+        """The properties a query may name, by name."""
+        known = {field.name: field for field in self.fields}
+        for name in self.extra_fields:
+            known.setdefault(name, FieldSpec(name=name, kind="int64", writable=False))
+        return known
+
     require_select: bool = False
     filter_only: frozenset[str] | None = None
     mandatory_filter: tuple[str, ...] = ()
@@ -92,10 +108,86 @@ def _parse_int(query: Mapping[str, str], name: str) -> int | None:
     return int(text)
 
 
+#: Literal types (Python) each field kind may be compared with; ``None`` (null) always.
+_COMPATIBLE: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    # A quoted GUID compares with a guid field, as finlink's own lookups have always sent.
+    "guid": (uuid.UUID, str),
+    "datetime": (datetime,),
+    "int": (int, Decimal),
+    "int64": (int, Decimal),
+    "double": (int, Decimal),
+    "bool": (bool,),
+    "binary": (),
+}
+_CLR = {
+    "string": "System.String",
+    "guid": "System.Guid",
+    "datetime": "System.DateTime",
+    "int": "System.Int32",
+    "int64": "System.Int64",
+    "double": "System.Double",
+    "bool": "System.Boolean",
+    "binary": "System.Byte[]",
+}
+
+
+def _literal_type(value: Any) -> str:
+    for kind, clr in (
+        (bool, "System.Boolean"),
+        (str, "System.String"),
+        (uuid.UUID, "System.Guid"),
+        (datetime, "System.DateTime"),
+    ):
+        if isinstance(value, kind):
+            return clr
+    return "System.Decimal" if isinstance(value, Decimal) else "System.Int32"
+
+
+def _check_types(node: Node, known: Mapping[str, FieldSpec]) -> None:
+    """Refuse a comparison of a property with a literal of another type, as WCF does.
+
+    Raises:
+        ODataError: For a structured property in ``$filter`` or a mismatched literal.
+    """
+    if isinstance(node, Compare):
+        for field, other in ((node.left, node.right), (node.right, node.left)):
+            if not isinstance(field, Field) or not isinstance(other, Literal):
+                continue
+            spec = known[field.name]
+            value = other.value
+            if value is None or spec.kind in STRUCTURED:
+                continue
+            allowed = _COMPATIBLE[spec.kind]
+            if isinstance(value, bool) and bool not in allowed:
+                allowed = ()  # bool is an int to Python, not to OData
+            if not isinstance(value, allowed):
+                raise ODataError(
+                    f"Operator '{node.op}' incompatible with operand types "
+                    f"'{_CLR[spec.kind]}' and '{_literal_type(value)}'."
+                )
+    children: tuple[Node, ...] = ()
+    if isinstance(node, Compare | Logical):
+        children = (node.left, node.right)
+    elif isinstance(node, Not):
+        children = (node.operand,)
+    elif isinstance(node, Call):
+        children = node.args
+    for child in children:
+        _check_types(child, known)
+
+
+def _primitive(name: str, known: Mapping[str, FieldSpec], option: str) -> None:
+    if known[name].kind in STRUCTURED:
+        raise ODataError(
+            f"The property '{name}' is not a primitive property and cannot be used in {option}."
+        )
+
+
 def _validate_options(
     plan: QueryPlan, query: Mapping[str, str]
 ) -> tuple[Node | None, list[str] | None]:
-    known = {spec.name for spec in plan.spec.fields} | set(plan.extra_fields)
+    known = plan.known()
     select = parse_select(query["$select"]) if "$select" in query else None
     for name in select or ():
         if name not in known:
@@ -108,6 +200,9 @@ def _validate_options(
     for name in sorted(used):
         if name not in known:
             raise _no_property(name, plan.spec)
+        _primitive(name, known, "$filter")
+    if node is not None:
+        _check_types(node, known)
     if plan.filter_only is not None and used - plan.filter_only:
         # "only the timestamp field is allowed as parameter" (§4.7); wording as picqer#500
         raise ODataError(
@@ -190,10 +285,11 @@ def _run(plan: QueryPlan, rows: list[Record], query: Mapping[str, str], url: str
         rows = [row for row in _narrowed(node, rows) if evaluate(node, row) is True]
     count = len(rows) if query.get("$inlinecount") == "allpages" else None
     order = parse_orderby(query["$orderby"]) if query.get("$orderby") else []
-    known = {spec.name for spec in plan.spec.fields} | set(plan.extra_fields)
+    known = plan.known()
     for term in order:
         if term.field not in known:
             raise _no_property(term.field, plan.spec)
+        _primitive(term.field, known, "$orderby")
     rows = sorted(rows, key=lambda row: _sort_value(row.get(plan.order_key)))
     for term in reversed(order):  # stable sorts, last term first
         rows = sorted(rows, key=_by_field(term.field), reverse=term.descending)

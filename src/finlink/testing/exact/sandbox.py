@@ -41,6 +41,9 @@ class ExactSandbox:
         divisions: Division numbers and names the user has (default: two).
         seed_defaults: Give each division Dutch G/L accounts, VAT codes and journals.
         base_url: The host the mock transport answers for (the loopback server uses its own).
+        hrm_divisions: Whether ``hrm/Divisions`` answers like ``system/Divisions`` (most
+            licences) or with 404 (some licences, reference §6 quirk 18); see
+            :attr:`hrm_divisions`.
 
     Example:
         >>> sandbox = ExactSandbox()
@@ -57,6 +60,7 @@ class ExactSandbox:
         divisions: Mapping[int, str] | None = None,
         seed_defaults: bool = True,
         base_url: str = "https://start.exactonline.nl",
+        hrm_divisions: bool = True,
     ) -> None:
         self.clock: Clock = clock or SimulatedClock()
         self.base_url = base_url.rstrip("/")
@@ -73,6 +77,7 @@ class ExactSandbox:
             user_name="Bea Boekhouder",
         )
         self.service.base_url = self.base_url
+        self.service.hrm_divisions = hrm_divisions
         #: The default app registration (client id, secret, redirect URI, webhook secret).
         self.app = self.add_app()
         for code, description in (divisions or DEFAULT_DIVISIONS).items():
@@ -123,6 +128,16 @@ class ExactSandbox:
             gl["VATDescription"] = vat["Description"] if vat else None
         for fields in journal_fields():
             self.seed(division, JOURNALS.path, **fields)
+
+    @property
+    def hrm_divisions(self) -> bool:
+        """Whether ``hrm/Divisions`` answers (True) or 404s as for some licences (False)."""
+        return self.service.hrm_divisions
+
+    @hrm_divisions.setter
+    def hrm_divisions(self, answers: bool) -> None:
+        with self.service.lock:
+            self.service.hrm_divisions = answers
 
     @property
     def divisions(self) -> list[int]:

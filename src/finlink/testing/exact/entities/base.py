@@ -16,12 +16,22 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from finlink.testing.exact.properties import reference_properties
 from finlink.testing.exact.wire import exact_error, parse_wire_datetime, to_wire
 
 if TYPE_CHECKING:
     from finlink.testing.exact.store import DivisionStore
 
-__all__ = ["EntitySpec", "FieldSpec", "Record", "f", "mandatory", "max_length", "stored"]
+__all__ = [
+    "EntitySpec",
+    "FieldSpec",
+    "Record",
+    "f",
+    "mandatory",
+    "max_length",
+    "stored",
+    "with_reference_properties",
+]
 
 Record = dict[str, Any]
 
@@ -35,6 +45,8 @@ _CLR_TYPES = {
     "datetime": "System.DateTime",
     "binary": "Byte[]",
 }
+#: Kinds that are no single value: navigation collections and complex types.
+STRUCTURED = frozenset({"nav", "complex"})
 
 
 @attrs.frozen(kw_only=True)
@@ -43,13 +55,16 @@ class FieldSpec:
 
     Attributes:
         name: Exact's property name.
-        kind: guid, string, int, int64, double, bool, datetime or binary.
+        kind: guid, string, int, int64, double, bool, datetime or binary; ``nav`` or
+            ``complex`` for a structured property the sandbox does not simulate.
         writable: Whether POST/PUT may set it (read-only values sent are ignored).
         max_length: Longest accepted string, where the reference gives one.
         ljust: Width Exact pads the stored string to on the right (``"NL "``).
         rjust: Width Exact pads the stored string to on the left (Account ``Code``).
         label: Dutch label used in validation messages.
         default: Value of a new record when the client sends none.
+        simulated: False for a property taken from Exact's reference that the sandbox only
+            accepts: it is stored when a client sets it and otherwise reads as null.
     """
 
     name: str
@@ -60,6 +75,7 @@ class FieldSpec:
     rjust: int | None = None
     label: str | None = None
     default: Any = None
+    simulated: bool = True
 
 
 def f(name: str, kind: str = "string", **options: Any) -> FieldSpec:
@@ -69,6 +85,21 @@ def f(name: str, kind: str = "string", **options: Any) -> FieldSpec:
 
 
 Hook = Callable[["DivisionStore", Record, Record], None]
+
+
+def with_reference_properties(path: str, fields: tuple[FieldSpec, ...]) -> tuple[FieldSpec, ...]:
+    """``fields`` plus every other property Exact's reference lists for ``path``.
+
+    The added ones are not simulated (:attr:`FieldSpec.simulated` is False): they carry the
+    reference's type and read-only flag, so the sandbox accepts them wherever Exact would.
+    """
+    known = {spec.name for spec in fields}
+    extra = tuple(
+        FieldSpec(name=prop.name, kind=prop.kind, writable=not prop.read_only, simulated=False)
+        for prop in reference_properties(path)
+        if prop.name not in known
+    )
+    return fields + extra
 
 
 def _no_hook(_store: DivisionStore, _record: Record, _sent: Record) -> None:
@@ -104,14 +135,19 @@ class EntitySpec:
     navigation: Mapping[str, tuple[str, str]] = attrs.field(factory=dict)
     validate: Hook = _no_hook
 
+    def __attrs_post_init__(self) -> None:
+        # The hand-written fields are the simulated ones; Exact's reference adds the rest,
+        # so that every property it lists is accepted (issue #15).
+        object.__setattr__(self, "fields", with_reference_properties(self.path, self.fields))
+
     @property
     def field_map(self) -> dict[str, FieldSpec]:
         """Fields by name."""
         return {spec.name: spec for spec in self.fields}
 
     def blank(self) -> Record:
-        """A record with every field at its default."""
-        record: Record = {spec.name: spec.default for spec in self.fields}
+        """A record with every simulated field at its default (others read as null)."""
+        record: Record = {spec.name: spec.default for spec in self.fields if spec.simulated}
         for name in self.navigation:
             record.pop(name, None)
         return record
@@ -119,8 +155,10 @@ class EntitySpec:
     def coerce(self, payload: Mapping[str, Any], *, read_only: bool = False) -> Record:
         """Turn a client's JSON object into stored values, as WCF Data Services would.
 
-        Unknown names are refused like Exact does (reference §6 #15); read-only fields are
-        ignored unless ``read_only`` (seeding by a test), navigation collections always.
+        Names Exact's reference does not list for the endpoint are refused like Exact does
+        (reference §6 #15); read-only fields are ignored unless ``read_only`` (seeding by a
+        test), navigation collections and structured values the sandbox does not simulate
+        always. A value of the wrong type is refused whether or not the field is simulated.
 
         Raises:
             HttpError: 400 for an unknown property or a value of the wrong type.
@@ -137,7 +175,9 @@ class EntitySpec:
                     f"Error processing request stream. The property name '{name}' specified "
                     f"for type '{self.type_name}' is not valid.",
                 )
-            if name in self.navigation or not (spec.writable or read_only):
+            if name in self.navigation or spec.kind in STRUCTURED:
+                continue
+            if not (spec.writable or read_only):
                 continue
             out[name] = self._value(spec, value)
         return out
@@ -164,16 +204,27 @@ class EntitySpec:
     def to_wire(
         self, record: Record, *, base: str, division: int, select: list[str] | None = None
     ) -> dict[str, Any]:
-        """One record in Exact's JSON form with ``__metadata``."""
+        """One record in Exact's JSON form with ``__metadata``.
+
+        Without ``select``: the simulated fields, and the others a client has set.
+        """
         uri = f"{base}/api/v1/{division}/{self.path}({self.key_literal(record[self.key])})"
         out: dict[str, Any] = {"__metadata": {"uri": uri, "type": self.type_name}}
-        names = select if select is not None else [spec.name for spec in self.fields]
+        names = select if select is not None else self.default_names(record)
         for name in names:
             if name in self.navigation:
                 out[name] = {"__deferred": {"uri": f"{uri}/{name}"}}
             else:
                 out[name] = to_wire(record.get(name))
         return out
+
+    def default_names(self, record: Record) -> list[str]:
+        """The fields a GET without ``$select`` returns for ``record``.
+
+        The simulated fields (the shape of Exact's recorded responses), and any other the
+        record holds because a client set it.
+        """
+        return [spec.name for spec in self.fields if spec.simulated or spec.name in record]
 
     @staticmethod
     def key_literal(key: Any) -> str:

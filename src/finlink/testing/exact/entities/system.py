@@ -1,4 +1,4 @@
-"""``system/Divisions``, ``sync/Deleted`` and ``webhooks/WebhookSubscriptions``."""
+"""``current/Me``, ``system/Divisions``, ``sync/Deleted`` and ``webhooks/WebhookSubscriptions``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,32 @@ from finlink.testing.exact.entities.base import EntitySpec, Record, f, mandatory
 from finlink.testing.exact.store import DivisionStore
 from finlink.testing.exact.wire import exact_error
 
-__all__ = ["DELETED", "DIVISIONS", "TOPICS", "WEBHOOK_SUBSCRIPTIONS"]
+__all__ = ["DELETED", "DIVISIONS", "HRM_DIVISIONS_PATH", "ME", "TOPICS", "WEBHOOK_SUBSCRIPTIONS"]
+
+#: The older divisions endpoint; some licences get 404 there (§2, §6 quirk 18).
+HRM_DIVISIONS_PATH = "hrm/Divisions"
+
+#: ``current/Me``: the signed-in user (§2 "Me fields of interest"); no division in its URL.
+ME = EntitySpec(
+    path="current/Me",
+    type_name="Exact.Web.Api.System.Me",
+    key="UserID",
+    methods=frozenset({"GET"}),
+    fields=(
+        f("CurrentDivision", "int", ro=True),
+        f("DivisionCustomer", "guid", ro=True),
+        f("Email", ro=True),
+        f("FullName", ro=True),
+        f("LanguageCode", ro=True),
+        # The 2022 reference types Legislation as Int64; the sandbox has always answered
+        # the country code "NL" and clients read it as text.
+        f("Legislation", ro=True),
+        f("ServerTime", "datetime", ro=True),
+        f("ServerUtcOffset", "double", ro=True),
+        f("UserID", "guid", ro=True),
+        f("UserName", ro=True),
+    ),
+)
 
 DIVISIONS = EntitySpec(
     path="system/Divisions",
