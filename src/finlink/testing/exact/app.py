@@ -234,7 +234,8 @@ class ExactService:
             rows = self._rows(endpoint, store, grant)
             if key_text is not None:
                 row = self._find(spec, rows, key_text)
-                body = self._wire(endpoint, row, request, store.code, None)
+                select = self._key_select(endpoint, request)
+                body = self._wire(endpoint, row, request, store.code, select)
                 return json_response(200, {"d": body})
             return self._list(endpoint, rows, request, store.code, count is not None)
         if method == "POST":
@@ -249,6 +250,22 @@ class ExactService:
         else:
             self._delete(store, spec, row[spec.key])
         return SandboxResponse(status=204)
+
+    @staticmethod
+    def _key_select(endpoint: Endpoint, request: SandboxRequest) -> list[str] | None:
+        """``$select`` on a GET by key (``crm/Accounts(guid'…')?$select=Name``)."""
+        if "$select" not in request.query:
+            return None
+        try:
+            select = parse_select(request.query["$select"])
+        except ODataError as exc:
+            raise exact_error(400, str(exc)) from exc
+        for name in select:
+            if name not in endpoint.field_map:
+                raise exact_error(
+                    400, f"No property '{name}' exists in type '{endpoint.spec.type_name}'."
+                )
+        return select
 
     def _rows(self, endpoint: Endpoint, store: DivisionStore, grant: AccessGrant) -> list[Record]:
         spec = endpoint.spec
