@@ -12,6 +12,7 @@ from finlink.backends.exact.auth import (
 )
 from finlink.backends.exact.backend import ExactBackend, exact_capabilities
 from finlink.backends.exact.config import exact_from_config
+from finlink.backends.exact.divisions import ExactDivision, discover_divisions
 from finlink.backends.exact.ledger import categorise_vat_codes
 from finlink.backends.exact.mapping import FIELD_MAX_LENGTHS, search_code
 from finlink.backends.exact.settings import ExactSettings
@@ -23,11 +24,13 @@ __all__ = [
     "FIELD_MAX_LENGTHS",
     "ExactAuth",
     "ExactBackend",
+    "ExactDivision",
     "ExactOAuth",
     "ExactSettings",
     "WebhookEvent",
     "WebhookSignatureError",
     "categorise_vat_codes",
+    "discover_divisions",
     "exact_capabilities",
     "exact_from_config",
     "exact_host",

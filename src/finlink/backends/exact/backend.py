@@ -20,6 +20,7 @@ from finlink.backends.capabilities import Capabilities, Feature, RateLimit
 from finlink.backends.exact.auth import ExactAuth, ExactOAuth
 from finlink.backends.exact.bookings import ATTACHMENT_LIMIT, Bookings
 from finlink.backends.exact.connection import ExactConnection
+from finlink.backends.exact.divisions import ExactDivision, discover_divisions
 from finlink.backends.exact.ledger import DivisionReference, load_reference
 from finlink.backends.exact.mapping import FIELD_MAX_LENGTHS
 from finlink.backends.exact.readback import OpenItems, read_project_costs
@@ -197,6 +198,17 @@ class ExactBackend:
         tokens = self.oauth.exchange_code(code, http=self.http, clock=self.clock)
         self.auth.save(tokens)
         return tokens
+
+    def divisions(self) -> list[ExactDivision]:
+        """The divisions the signed-in user can reach (see :func:`discover_divisions`).
+
+        Tries ``hrm/Divisions``, then ``system/Divisions`` (some licences get 404 on the
+        first, reference §6 quirk 18), then falls back to ``current/Me``'s division.
+
+        Raises:
+            BackendError: As :func:`discover_divisions`.
+        """
+        return discover_divisions(self.api, self.oauth.host)
 
     def close(self) -> None:
         """Close the HTTP client, when the backend created it."""
