@@ -25,6 +25,9 @@ from typing import Any
 
 import attrs
 
+from finlink.testing import _odata_tokens as _tokens
+from finlink.testing._odata_tokens import EXACT_V2
+
 __all__ = [
     "Call",
     "Compare",
@@ -118,23 +121,6 @@ class Not:
 Node = Literal | Field | Call | Compare | Logical | Not
 
 
-def _read_quoted(text: str, start: int) -> tuple[str, int]:
-    """Read a single-quoted string starting at ``start`` (the quote); return (value, end)."""
-    out: list[str] = []
-    i = start + 1
-    while i < len(text):
-        char = text[i]
-        if char == "'":
-            if i + 1 < len(text) and text[i + 1] == "'":
-                out.append("'")
-                i += 2
-                continue
-            return "".join(out), i + 1
-        out.append(char)
-        i += 1
-    raise ODataError(f"Unterminated string literal at position {start}.")
-
-
 def _typed_literal(prefix: str, raw: str, pos: int) -> Token:
     try:
         if prefix == "guid":
@@ -149,58 +135,40 @@ def _typed_literal(prefix: str, raw: str, pos: int) -> Token:
     return Token("datetime", moment.astimezone(UTC), pos)
 
 
+#: The scanner is shared with the SnelStart sandbox (one tokenizer, a dialect per vendor).
+_DIALECT = attrs.evolve(EXACT_V2, error=ODataError)
+
+
 def tokenize(text: str) -> list[Token]:
-    """Split a ``$filter`` expression into tokens.
+    """Split a ``$filter`` expression into typed tokens.
 
     Raises:
-        ODataError: On an unterminated string or a character OData does not know.
+        ODataError: On an unterminated string, a character OData does not know or a
+            malformed number, GUID or datetime literal.
     """
     tokens: list[Token] = []
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char.isspace():
-            i += 1
-        elif char in "(),":
-            tokens.append(Token("punct", char, i))
-            i += 1
-        elif char == "'":
-            value, end = _read_quoted(text, i)
-            tokens.append(Token("string", value, i))
-            i = end
-        elif char.isdigit() or (char == "-" and text[i + 1 : i + 2].isdigit()):
-            token, i = _read_number(text, i)
-            tokens.append(token)
-        elif char.isalpha() or char == "_":
-            j = i
-            while j < len(text) and (text[j].isalnum() or text[j] in "_/"):
-                j += 1
-            word = text[i:j]
-            if word in ("guid", "datetime") and text[j : j + 1] == "'":
-                raw, end = _read_quoted(text, j)
-                tokens.append(_typed_literal(word, raw, i))
-                i = end
-            else:
-                tokens.append(Token("name", word, i))
-                i = j
-        else:
-            raise ODataError(f"Syntax error: character '{char}' is not valid at position {i}.")
+    for lexeme in _tokens.tokenize(text, _DIALECT):
+        if lexeme.kind == "number":
+            tokens.append(_number(lexeme.text, lexeme.pos))
+        elif lexeme.kind == "typed":
+            tokens.append(_typed_literal(lexeme.prefix, lexeme.text, lexeme.pos))
+        else:  # name, string, punct
+            tokens.append(Token(lexeme.kind, lexeme.text, lexeme.pos))
     return tokens
 
 
-def _read_number(text: str, start: int) -> tuple[Token, int]:
-    """Read ``12``, ``-3``, ``1.5``, ``12L`` (Int64) or ``1.5M`` starting at ``start``."""
-    end = start + 1
-    while end < len(text) and (text[end].isdigit() or text[end] == "."):
-        end += 1
-    raw = text[start:end]
-    suffix = text[end : end + 1]
+def _number(raw: str, pos: int) -> Token:
+    """``12``, ``-3``, ``1.5``, ``12L`` (Int64) or ``1.5M``/``1.5D`` (decimal)."""
+    suffix = raw[-1] if raw[-1] in _DIALECT.number_suffixes else ""
+    digits = raw[:-1] if suffix else raw
+    value = _decimal(digits, pos)
     if suffix in ("L", "l"):
-        return Token("int64", int(raw), start), end + 1
-    if suffix in ("M", "m", "D", "d"):
-        return Token("number", _decimal(raw, start), start), end + 1
-    value: Any = _decimal(raw, start) if "." in raw else int(raw)
-    return Token("number", value, start), end
+        if "." in digits:
+            raise ODataError(f"Syntax error: '{raw}' is not a valid number at position {pos}.")
+        return Token("int64", int(digits), pos)
+    if suffix or "." in digits:
+        return Token("number", value, pos)
+    return Token("number", int(digits), pos)
 
 
 def _decimal(raw: str, pos: int) -> Decimal:

@@ -24,6 +24,8 @@ from uuid import UUID
 
 import attrs
 
+from finlink.testing._odata_tokens import SNELSTART_V3, Token, tokenize
+
 __all__ = [
     "COMPARISON_OPERATORS",
     "Call",
@@ -46,75 +48,12 @@ class ODataError(ValueError):
     """A query option the server cannot parse or apply (answered with ``ALG-0104``)."""
 
 
-_TYPED_LITERALS = frozenset({"datetime", "guid", "datetimeoffset", "time"})
+# The scanner is shared with the Exact sandbox (one tokenizer, a dialect per vendor).
+_DIALECT = attrs.evolve(SNELSTART_V3, error=ODataError)
 
 
-# --------------------------------------------------------------------------- tokens
-
-
-@attrs.frozen
-class _Token:
-    kind: str  # "name", "string", "number", "typed", "punct", "end"
-    text: str
-    pos: int
-    prefix: str = ""  # for "typed": datetime / guid / ...
-
-
-def _tokenize(text: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch.isspace():
-            i += 1
-        elif ch in "(),:/":
-            tokens.append(_Token("punct", ch, i))
-            i += 1
-        elif ch == "'":
-            value, i = _read_quoted(text, i)
-            tokens.append(_Token("string", value, i))
-        elif ch.isdigit() or (ch == "-" and i + 1 < n and text[i + 1].isdigit()):
-            start = i
-            i += 1
-            while i < n and (text[i].isdigit() or text[i] in ".eE" or _is_exp_sign(text, i)):
-                i += 1
-            if i < n and text[i] in "MmDdFfLl":
-                i += 1
-            tokens.append(_Token("number", text[start:i], start))
-        elif ch.isalpha() or ch == "_":
-            start = i
-            while i < n and (text[i].isalnum() or text[i] == "_"):
-                i += 1
-            word = text[start:i]
-            if word in _TYPED_LITERALS and i < n and text[i] == "'":
-                value, i = _read_quoted(text, i)
-                tokens.append(_Token("typed", value, start, prefix=word))
-            else:
-                tokens.append(_Token("name", word, start))
-        else:
-            raise ODataError(f"unexpected character {ch!r} at position {i}")
-    tokens.append(_Token("end", "", n))
-    return tokens
-
-
-def _is_exp_sign(text: str, i: int) -> bool:
-    return text[i] in "+-" and text[i - 1] in "eE"
-
-
-def _read_quoted(text: str, start: int) -> tuple[str, int]:
-    """Read ``'...'`` from ``start`` (a quote); ``''`` is an escaped quote."""
-    out: list[str] = []
-    i = start + 1
-    while i < len(text):
-        if text[i] == "'":
-            if i + 1 < len(text) and text[i + 1] == "'":
-                out.append("'")
-                i += 2
-                continue
-            return "".join(out), i + 1
-        out.append(text[i])
-        i += 1
-    raise ODataError(f"unterminated string literal at position {start}")
+def _tokenize(text: str) -> list[Token]:
+    return [*tokenize(text, _DIALECT), Token("end", "", len(text))]
 
 
 # --------------------------------------------------------------------------- AST
@@ -194,10 +133,10 @@ class _Parser:
             self._fail("unexpected trailing input")
         return node
 
-    def _peek(self) -> _Token:
+    def _peek(self) -> Token:
         return self._tokens[self._i]
 
-    def _next(self) -> _Token:
+    def _next(self) -> Token:
         tok = self._tokens[self._i]
         self._i += 1
         return tok
