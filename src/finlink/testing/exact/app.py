@@ -34,8 +34,14 @@ from finlink.testing.exact.entities.system import (
 from finlink.testing.exact.faults import FaultPlan
 from finlink.testing.exact.limits import ErrorBudget, RateLimiter
 from finlink.testing.exact.oauth import AccessGrant, OAuthServer
-from finlink.testing.exact.odata import Literal, ODataError, parse_filter, parse_select
-from finlink.testing.exact.query import LARGE_PAGE, NORMAL_PAGE, QueryPlan, run_query
+from finlink.testing.exact.odata import Literal, ODataError, parse_filter
+from finlink.testing.exact.query import (
+    LARGE_PAGE,
+    NORMAL_PAGE,
+    QueryPlan,
+    run_query,
+    select_option,
+)
 from finlink.testing.exact.store import DivisionStore
 from finlink.testing.exact.webhooks import Sender, WebhookDelivery, signed_body
 from finlink.testing.exact.wire import (
@@ -168,17 +174,9 @@ class ExactService:
             "UserID": grant.user_id,
             "UserName": "boekhouder@example.nl",
         }
-        select = None
-        if "$select" in request.query:
-            # Clients ask for `current/Me?$select=CurrentDivision` (§2); any property the
-            # reference lists is accepted, those the sandbox does not simulate read as null.
-            try:
-                select = parse_select(request.query["$select"])
-            except ODataError as exc:
-                raise exact_error(400, str(exc)) from exc
-            for name in select:
-                if name not in ME.field_map:
-                    raise exact_error(400, f"No property '{name}' exists in type '{ME.type_name}'.")
+        # Clients ask for `current/Me?$select=CurrentDivision` (§2); any property the
+        # reference lists is accepted, those the sandbox does not simulate read as null.
+        select = select_option(request.query, ME.field_map, ME.type_name)
         me = ME.to_wire(record, base=request.base, division=0, select=select)
         me["__metadata"]["uri"] = f"{request.base}/api/v1/current/Me(guid'{grant.user_id}')"
         return json_response(200, {"d": {"results": [me]}})
@@ -234,7 +232,7 @@ class ExactService:
             rows = self._rows(endpoint, store, grant)
             if key_text is not None:
                 row = self._find(spec, rows, key_text)
-                select = self._key_select(endpoint, request)
+                select = select_option(request.query, endpoint.field_map, spec.type_name)
                 body = self._wire(endpoint, row, request, store.code, select)
                 return json_response(200, {"d": body})
             return self._list(endpoint, rows, request, store.code, count is not None)
@@ -250,22 +248,6 @@ class ExactService:
         else:
             self._delete(store, spec, row[spec.key])
         return SandboxResponse(status=204)
-
-    @staticmethod
-    def _key_select(endpoint: Endpoint, request: SandboxRequest) -> list[str] | None:
-        """``$select`` on a GET by key (``crm/Accounts(guid'…')?$select=Name``)."""
-        if "$select" not in request.query:
-            return None
-        try:
-            select = parse_select(request.query["$select"])
-        except ODataError as exc:
-            raise exact_error(400, str(exc)) from exc
-        for name in select:
-            if name not in endpoint.field_map:
-                raise exact_error(
-                    400, f"No property '{name}' exists in type '{endpoint.spec.type_name}'."
-                )
-        return select
 
     def _rows(self, endpoint: Endpoint, store: DivisionStore, grant: AccessGrant) -> list[Record]:
         spec = endpoint.spec

@@ -35,7 +35,7 @@ from finlink.testing.exact.odata import (
 )
 from finlink.testing.exact.wire import exact_error
 
-__all__ = ["Page", "QueryPlan", "run_query"]
+__all__ = ["Page", "QueryPlan", "run_query", "select_option"]
 
 NORMAL_PAGE = 60
 LARGE_PAGE = 1000
@@ -85,6 +85,26 @@ class Page:
     select: list[str] | None
     next_url: str | None
     count: int | None
+
+
+def select_option(
+    query: Mapping[str, str], fields: Mapping[str, FieldSpec], type_name: str
+) -> list[str] | None:
+    """``$select`` of a single-row answer (``current/Me``, a GET by key), checked.
+
+    Raises:
+        HttpError: 400 for a syntax error or a property the endpoint does not have.
+    """
+    if "$select" not in query:
+        return None
+    try:
+        select = parse_select(query["$select"])
+    except ODataError as exc:
+        raise exact_error(400, str(exc)) from exc
+    for name in select:
+        if name not in fields:
+            raise exact_error(400, f"No property '{name}' exists in type '{type_name}'.")
+    return select
 
 
 def _no_property(name: str, spec: EntitySpec) -> ODataError:
