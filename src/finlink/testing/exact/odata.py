@@ -12,7 +12,8 @@ The grammar (reference §4.3; OData v2 URL conventions)::
 Literals: ``'text'`` (``''`` escapes a quote), ``guid'…'``, ``datetime'…'``, ``123``,
 ``123L`` (Int64), ``1.5``/``1.5M``, ``true``/``false``/``null``. Functions: ``trim``,
 ``substringof(needle, haystack)``, ``startswith``, ``endswith``, ``tolower``, ``toupper``.
-Parse errors become Exact's 400 error body through :class:`ODataError`.
+Parse errors become Exact's 400 error body through :class:`ODataError`. The scanner is the
+one shared with the SnelStart sandbox (:mod:`finlink.testing._odata_tokens`, v2 dialect).
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ that resolves property paths against an entity's field types (so ``Relatiecode e
 the way a numeric-vs-string filter fails at SnelStart, per the laravel-snelstart README cited in
 §2.2) and an evaluator over the sandbox's stored wire records.
 
-The grammar lives in :mod:`finlink.testing.snelstart.odata_syntax`.
+The grammar lives in :mod:`finlink.testing.snelstart.odata_syntax`; its scanner is the one
+shared with the Exact sandbox (:mod:`finlink.testing._odata_tokens`, v3 dialect).
 """
 
 from __future__ import annotations
