@@ -20,10 +20,10 @@ _HOST = "127.0.0.1"
 _Served = tuple[AbstractContextManager[Any], str, str, dict[str, str]]
 
 
-def _serve_exact(port: int) -> _Served:
+def _serve_exact(port: int, *, hrm_divisions: bool) -> _Served:
     from finlink.testing import ExactSandbox  # noqa: PLC0415 - only this command needs it
 
-    emulator = ExactSandbox(clock=SystemClock())
+    emulator = ExactSandbox(clock=SystemClock(), hrm_divisions=hrm_divisions)
     handle = emulator.serve(_HOST, port)
     # Links the sandbox writes into responses (__next, __metadata.uri) point at where it
     # really listens.
@@ -45,7 +45,8 @@ def _serve_exact(port: int) -> _Served:
     return handle, handle.url, f"Exact Online sandbox at {handle.url}", credentials
 
 
-def _serve_snelstart(port: int) -> _Served:
+def _serve_snelstart(port: int, *, hrm_divisions: bool) -> _Served:
+    del hrm_divisions  # an Exact Online licence matter; SnelStart has no such endpoint
     from finlink.testing import SnelStartSandbox  # noqa: PLC0415 - only this command needs it
 
     emulator = SnelStartSandbox(clock=SystemClock())
@@ -70,17 +71,22 @@ def _serve_snelstart(port: int) -> _Served:
     show_default=True,
     help="Port on 127.0.0.1 (0 picks a free one).",
 )
+@click.option(
+    "--hrm-divisions/--no-hrm-divisions",
+    default=True,
+    show_default=True,
+    help="Exact only: --no-hrm-divisions answers 404 on hrm/Divisions, as some licences do.",
+)
 @pass_state
-def sandbox(state: CliState, vendor: str, port: int) -> None:
+def sandbox(state: CliState, vendor: str, port: int, hrm_divisions: bool) -> None:
     """Serve the Exact Online or SnelStart sandbox on 127.0.0.1 until Ctrl-C.
 
     Prints the URL and the made-up credentials to configure finlink (or any client) with.
     The sandbox keeps everything in memory; stopping it forgets it all.
     """
     control = state.sandbox or SandboxControl()
-    server, url, title, credentials = (_serve_exact if vendor == "exact" else _serve_snelstart)(
-        port
-    )
+    serve = _serve_exact if vendor == "exact" else _serve_snelstart
+    server, url, title, credentials = serve(port, hrm_divisions=hrm_divisions)
     with server:
         click.echo(title)
         width = max(len(label) for label in credentials) + 1
