@@ -22,7 +22,13 @@ from collections.abc import Iterable, Iterator
 import attrs
 
 from finlink.model.relation import Relation
-from finlink.sync.candidates import BlockingField, CandidateIndex, RelationKeys, relation_keys
+from finlink.sync.candidates import (
+    BlockingField,
+    CandidateIndex,
+    RelationKeys,
+    relation_keys,
+)
+from finlink.sync.comparison import evidence_against
 from finlink.sync.decisions import (
     Alternative,
     MatchConfig,
@@ -36,27 +42,35 @@ from finlink.sync.matchers import (
     DEFAULT_MATCHERS,
     CrmKeyMatcher,
     EmailDomainMatcher,
+    FellegiSunterMatcher,
     FuzzyNameMatcher,
     IdentifierMatcher,
     NameAddressMatcher,
     PairComparison,
     compare,
 )
+from finlink.sync.match_keys import MatchKeys, match_keys
+from finlink.sync.weights import DEFAULT_WEIGHTS, FieldWeight, MatchWeights
 
 __all__ = [
     "DEFAULT_MATCHERS",
+    "DEFAULT_WEIGHTS",
     "Alternative",
     "BlockingField",
     "CandidateIndex",
     "CrmKeyMatcher",
     "DuplicateGroup",
     "EmailDomainMatcher",
+    "FellegiSunterMatcher",
+    "FieldWeight",
     "FuzzyNameMatcher",
     "IdentifierMatcher",
     "MatchConfig",
     "MatchDecision",
+    "MatchKeys",
     "MatchOutcome",
     "MatchPipeline",
+    "MatchWeights",
     "Matcher",
     "NameAddressMatcher",
     "PairComparison",
@@ -64,7 +78,9 @@ __all__ = [
     "ScoredCandidate",
     "compare",
     "decide",
+    "evidence_against",
     "find_duplicates",
+    "match_keys",
     "relation_keys",
 ]
 
@@ -147,7 +163,7 @@ class MatchPipeline:
         by_name = {m.name: m for m in self.matchers}
         return attrs.evolve(self, matchers=tuple(by_name[n] for n in names))
 
-    def decide(self, subject: RelationKeys, index: CandidateIndex) -> MatchDecision:
+    def decide(self, subject: MatchKeys, index: CandidateIndex) -> MatchDecision:
         """Run the matchers on precomputed keys (see :func:`relation_keys`)."""
         for matcher in self.matchers:
             decision = matcher(subject, index, self.config)
