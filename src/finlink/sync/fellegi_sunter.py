@@ -40,6 +40,8 @@ __all__ = [
 #: Candidates whose name similarity is below this are not scored: a pair with different
 #: names must be joined by an identifier (the tiers before this one), not by its address.
 NAME_CUTOFF = 80.0
+_NAMED = ("exact", "close")
+_DOMAIN_GIVEN_NAME = 0.05
 
 
 def name_level(name_score: float, *, exact: bool) -> str | None:
@@ -163,14 +165,16 @@ class ScoredPair:
         )
 
 
-def _name_commonness(subject: MatchKeys, candidate: MatchKeys, index: CandidateIndex) -> float:
+def _name_commonness(
+    subject: MatchKeys, candidate: MatchKeys, index: CandidateIndex, common_floor: int
+) -> float:
     """How many indexed relations, other than the true one, carry a name like this one.
 
     The larger of the exact name's count (minus the candidate itself) and an estimate from
     its words' frequencies, as if words were drawn independently ("bakkerij" in 1 % of
     names, "jansen" in 2 %: 0.02 % of 100,000 names are "Bakkerij Jansen"). At least 1.
     """
-    floor = max(len(index), DEFAULT_WEIGHTS.common_floor)
+    floor = max(len(index), common_floor)
     exact = (
         max(
             index.frequency("name", subject.name.compact),
@@ -203,13 +207,14 @@ def score_pair(
     """
     floor = max(len(index), weights.common_floor)
     out = [FieldWeight(field="prior", level="odds", bits=weights.prior_bits)]
-    for field, level in field_levels(subject, candidate, name_score).items():
+    levels = field_levels(subject, candidate, name_score)
+    for field, level in levels.items():
         if level is None:
             continue
         u = weights.u(field, level)
         note = ""
         if field == "name":
-            common = _name_commonness(subject, candidate, index)
+            common = _name_commonness(subject, candidate, index, weights.common_floor)
             u = min(0.5, u * common)
             note = f"{name_score:.0f}" if level != "exact" else ""
             if common >= 2:
@@ -219,6 +224,11 @@ def score_pair(
             u = max(u, min(0.5, count / floor))
             if count >= 2:
                 note = f"shared by {count + 1} relations"
+        elif field == "email_domain" and level == "exact" and levels["name"] in _NAMED:
+            # A company domain is made from the company name: once the names agree, the
+            # domain agreeing adds little (branches of a chain share both).
+            u = max(u, _DOMAIN_GIVEN_NAME)
+            note = "follows the name"
         elif field == "city" and level == "exact" and subject.address is not None:
             count = index.frequency("city", subject.address.city)
             u = max(u, min(0.5, count / floor))

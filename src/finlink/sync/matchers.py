@@ -131,6 +131,7 @@ class IdentifierMatcher:
         found = index.find(self.field, subject)
         if not found:
             return None
+        here = False
         for candidate in found:
             if _other_establishment(subject, candidate):
                 continue
@@ -147,6 +148,12 @@ class IdentifierMatcher:
             prefix = _LEADS.get(self.field, "same")
             lead = tuple(a for a in pair.agreements if a.startswith(prefix))
             scored.append(_scored(candidate, score, pair, lead))
+            here = here or bool(pair.same_address)
+        if len(scored) > 1 and not here:
+            # Several relations share the number and none is at this address: it names a
+            # company with several establishments (a chain), not this one. The name and
+            # address rules look for this establishment.
+            return None
         return decide(self.name, scored, config, never_dismiss=True)
 
 

@@ -75,7 +75,7 @@ _DEFAULTS: dict[str, dict[str, tuple[float, float]]] = {
         "other_form": (0.04, 0.35),
         "holding": (0.002, 0.05),
     },
-    "postcode": {"exact": (0.90, 2e-4), "area": (0.03, 0.01), "other": (0.07, 0.99)},
+    "postcode": {"exact": (0.92, 2e-4), "area": (0.03, 0.01), "other": (0.05, 0.99)},
     "house_number": {"exact": (0.92, 0.05), "other": (0.08, 0.95)},
     "street": {"exact": (0.88, 0.002), "other": (0.12, 0.998)},
     "city": {"exact": (0.50, 0.02), "other": (0.50, 0.98)},
@@ -138,7 +138,7 @@ class MatchWeights:
         converter=_frozen, validator=_check_probabilities
     )
     prior: float = 1e-5
-    common_floor: int = 10_000
+    common_floor: int = 1_000
 
     def __attrs_post_init__(self) -> None:
         missing = [

@@ -77,6 +77,7 @@ class _World:
     surname_weights: list[float]
     trade_weights: list[float]
     buildings: list[tuple[str, str, str, int]] = attrs.field(factory=list)
+    domains: set[str] = attrs.field(factory=set)
 
     def surname(self, *, capital: bool = False) -> str:
         name = self.rng.choices(voc.SURNAMES, weights=self.surname_weights)[0]
@@ -175,18 +176,24 @@ class _Business:
     establishment: str
 
 
-def _domain(rng: random.Random, name: str) -> str | None:
+def _domain(world: _World, name: str) -> str | None:
+    rng = world.rng
     if rng.random() < 0.2:
         return None
     words = [w for w in name.lower().replace(".", "").replace("&", "").split() if w.isalpha()]
-    stem = "".join(words[:3]) if rng.random() < 0.6 else "-".join(words[:2])
-    return f"{stem or 'bedrijf'}{rng.choice(('', '', str(rng.randrange(1, 99))))}.nl"
+    stem = "".join(words[:3]) if rng.random() < 0.6 else "-".join(words[:3])
+    domain = f"{stem or 'bedrijf'}.nl"
+    while domain in world.domains:
+        # A domain has one owner: the next business with the name picks another.
+        domain = f"{stem or 'bedrijf'}{rng.randrange(1, 1000)}.nl"
+    world.domains.add(domain)
+    return domain
 
 
 def _business(world: _World, **fixed: str | Address | None) -> _Business:
     rng = world.rng
     name = str(fixed.get("name") or _name(world))
-    domain = fixed["domain"] if "domain" in fixed else _domain(rng, name)
+    domain = fixed["domain"] if "domain" in fixed else _domain(world, name)
     return _Business(
         name=name,
         address=fixed.get("address") or world.address(),  # type: ignore[arg-type]
@@ -206,10 +213,10 @@ def _population(world: _World, size: int) -> tuple[list[_Business], dict[int, st
     kinds: dict[int, str] = {}
     while len(found) < size:
         roll = rng.random()
-        if roll < 0.015:
+        if roll < 0.005:
             head = _business(world)
             iban = head.iban if rng.random() < 0.5 else None
-            for _ in range(rng.randint(3, 25)):
+            for _ in range(rng.randint(2, 15)):
                 kinds[len(found)] = "chain branch"
                 found.append(
                     _business(
@@ -217,7 +224,7 @@ def _population(world: _World, size: int) -> tuple[list[_Business], dict[int, st
                         domain=head.domain,
                     )
                 )
-        elif roll < 0.05:
+        elif roll < 0.035:
             surname = world.surname(capital=True)
             head = _business(world, name=f"{surname} Holding B.V.")
             kinds[len(found)] = "group member"
