@@ -6,9 +6,11 @@ of the rule that found the candidate and are adjusted:
 
 - `crm_key`, base 100: -30 per conflicting KvK or VAT number.
 - `kvk` and `vat`, base 97; `iban`, base 92: lenient name similarity below 90 -6, below 75
-  -12, below 60 -25; same address +3; for KvK and VAT another postcode -10 (branches of one
-  company share its KvK number); -30 per conflicting KvK or VAT number. A candidate of
-  another establishment (vestigingsnummer) is no candidate at all.
+  -12, below 60 -25; same address +3; for VAT and IBAN another legal form -6, only one a
+  holding -15 (a fiscal unity shares one VAT number); -30 per conflicting KvK or VAT number.
+  A candidate of another establishment (vestigingsnummer) is no candidate at all, and when
+  several relations share the number and none is at this address, the rule passes: the
+  number names a company with several establishments, and the name rules look for this one.
 - `email_domain`, base the name similarity -5: same address +5, another address -10; another
   legal form -6, only one a holding -15. It links or passes, never sends to review on its
   own.
@@ -53,10 +55,6 @@ __all__ = [
 ]
 
 _CONFLICT_PENALTY = 30
-# Branches of one company share its KvK and VAT number; another postcode under one KvK is as
-# often another branch as a move, so a person looks unless the address agrees.
-_OTHER_ADDRESS_PENALTY = 10
-
 #: The former name of the ``fuzzy_name`` rule's class.
 FuzzyNameMatcher = FellegiSunterMatcher
 
@@ -139,12 +137,11 @@ class IdentifierMatcher:
             score = self.base - _name_penalty(pair.name_score)
             if pair.same_address:
                 score += 3
-            elif (
-                self.field in ("kvk", "vat")
-                and pair.same_address is False
-                and not pair.same_postcode
-            ):
-                score -= _OTHER_ADDRESS_PENALTY
+            if self.field != "kvk":
+                # The members of a fiscal unity share one VAT number, a group often one bank
+                # account: a holding beside its subsidiary is two debtors. A KvK number is
+                # the legal entity itself.
+                score -= pair.entity_penalty
             prefix = _LEADS.get(self.field, "same")
             lead = tuple(a for a in pair.agreements if a.startswith(prefix))
             scored.append(_scored(candidate, score, pair, lead))

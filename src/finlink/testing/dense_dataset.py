@@ -57,8 +57,10 @@ class DenseMatchingDataset(MatchingDataset):
 
     Attributes:
         lookalikes: For remote records that are *not* a CRM relation's copy but are built to
-            resemble one: ``chain branch``, ``group member`` (a holding or subsidiary at one
-            address) or ``namesake`` (the same name in another town), by remote id.
+            resemble one: ``chain branch`` (a franchisee: the chain's name and domain, its own
+            KvK), ``company branch`` (the company's KvK and VAT number, its own establishment
+            number), ``group member`` (a holding or subsidiary at one address) or ``namesake``
+            (the same name elsewhere), by remote id.
     """
 
     lookalikes: Mapping[str, str] = attrs.field(factory=dict, hash=False)
@@ -174,6 +176,7 @@ class _Business:
     domain: str | None
     phone: str
     establishment: str
+    branch: bool
 
 
 def _domain(world: _World, name: str) -> str | None:
@@ -203,6 +206,7 @@ def _business(world: _World, **fixed: str | Address | None) -> _Business:
         domain=domain if isinstance(domain, str) else None,
         phone=str(fixed.get("phone") or num.phone_number(rng, "NL")),
         establishment=f"{rng.randrange(10**11, 10**12):012d}",
+        branch=bool(fixed.get("branch")),
     )
 
 
@@ -214,14 +218,21 @@ def _population(world: _World, size: int) -> tuple[list[_Business], dict[int, st
     while len(found) < size:
         roll = rng.random()
         if roll < 0.005:
+            # A franchise: every branch its own company under the chain's name and domain.
+            head = _business(world)
+            for _ in range(rng.randint(2, 15)):
+                kinds[len(found)] = "chain branch"
+                found.append(_business(world, name=head.name, domain=head.domain))
+        elif roll < 0.007:
+            # A company with branches: one KvK and VAT number, an establishment number each.
             head = _business(world)
             iban = head.iban if rng.random() < 0.5 else None
             for _ in range(rng.randint(2, 15)):
-                kinds[len(found)] = "chain branch"
+                kinds[len(found)] = "company branch"
                 found.append(
                     _business(
                         world, name=head.name, kvk=head.kvk, vat=head.vat, iban=iban,
-                        domain=head.domain,
+                        domain=head.domain, branch="yes",
                     )
                 )
         elif roll < 0.035:
@@ -229,9 +240,9 @@ def _population(world: _World, size: int) -> tuple[list[_Business], dict[int, st
             head = _business(world, name=f"{surname} Holding B.V.")
             kinds[len(found)] = "group member"
             found.append(head)
-            for _ in range(rng.randint(1, 3)):
+            labels = rng.sample((world.trade(), "Vastgoed", "Projecten", "Onderhoud"), rng.randint(1, 3))
+            for label in labels:
                 kinds[len(found)] = "group member"
-                label = rng.choice((world.trade(), "Vastgoed", "Beheer", "Projecten"))
                 found.append(
                     _business(
                         world, name=f"{surname} {label} B.V.", address=head.address,
@@ -251,6 +262,10 @@ def _relation(rng: random.Random, business: _Business, record_id: str) -> Relati
     if rng.random() < 0.3:
         first = rng.choice(voc.FIRST_NAMES)
         contacts = (Contact(id=f"{record_id}-c1", first_name=first, last_name="Contact"),)
+    coc = business.kvk if rng.random() < 0.6 else None
+    # A CRM that records a branch under its company's KvK number records the branch's
+    # establishment number with it; others do so now and then.
+    with_establishment = (business.branch and coc is not None) or rng.random() < 0.25
     return Relation(
         id=record_id,
         name=business.name,
@@ -260,12 +275,12 @@ def _relation(rng: random.Random, business: _Business, record_id: str) -> Relati
         phone=business.phone if rng.random() < 0.7 else None,
         website=f"https://www.{business.domain}" if business.domain and rng.random() < 0.3 else None,
         vat_number=business.vat if rng.random() < 0.55 else None,
-        coc_number=business.kvk if rng.random() < 0.6 else None,
+        coc_number=coc,
         iban=business.iban if rng.random() < 0.5 else None,
         contacts=contacts,
         extra=(
             MappingProxyType({"establishment_number": business.establishment})
-            if rng.random() < 0.25
+            if with_establishment
             else _NO_EXTRA
         ),
     )
@@ -282,13 +297,21 @@ _KINDS: dict[VariantKind, int] = {
     VariantKind.IDENTIFIER_FORMAT: 8,
     VariantKind.EMAIL_CASE: 4,
     VariantKind.MISSING_CONTACT_DATA: 5,
-    VariantKind.MOVED: 2,
 }
 _SWAPS = (("Gebr. ", "Gebroeders "), ("Gebroeders ", "Gebr. "), (" & Zn", " en Zonen"))
 
 
-def _copy(rng: random.Random, business: _Business, remote_id: str) -> tuple[Relation, tuple[VariantKind, ...]]:
+def _copy(
+    world: _World, business: _Business, remote_id: str
+) -> tuple[Relation, tuple[VariantKind, ...]]:
     """The administration's record of a business the CRM also has, as people type it."""
+    rng = world.rng
+    if rng.random() < 0.015:
+        # One side still has the old address; most businesses move within their region.
+        business = attrs.evolve(business, address=world.address())
+        moved: tuple[VariantKind, ...] = (VariantKind.MOVED,)
+    else:
+        moved = ()
     kinds = tuple(
         dict.fromkeys(
             rng.choices(list(_KINDS), weights=list(_KINDS.values()), k=rng.choice((0, 1, 1, 2, 3)))
@@ -305,7 +328,7 @@ def _copy(rng: random.Random, business: _Business, remote_id: str) -> tuple[Rela
     if relation.coc_number and rng.random() < 0.002:
         # A mistyped KvK number: the pair now carries evidence against itself.
         relation = attrs.evolve(relation, coc_number=num.kvk_number(rng))
-    return attrs.evolve(relation, name=name), kinds
+    return attrs.evolve(relation, name=name), moved + kinds
 
 
 def dense_matching_dataset(
@@ -347,7 +370,7 @@ def dense_matching_dataset(
     variants: dict[tuple[str, str], tuple[VariantKind, ...]] = {}
     for position in sorted(rng.sample(range(n_crm), shared)):
         remote_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        data, made = _copy(rng, population[crm_side[position]], remote_id)
+        data, made = _copy(world, population[crm_side[position]], remote_id)
         remote.append(RemoteRecord(administration=administration, remote_id=remote_id, data=data))
         pairs.add((crm[position].id, remote_id))
         variants[crm[position].id, remote_id] = made
