@@ -189,6 +189,9 @@ def same_address(subject: MatchKeys, candidate: MatchKeys) -> tuple[bool | None,
         return False, same_postcode
     if mine.city and theirs.city and mine.city != theirs.city:
         return False, False
+    if mine.city and mine.city == theirs.city and mine.street and theirs.street:
+        # No postcode to go by, but another street in the same town is another address.
+        return False, False
     return None, False
 
 

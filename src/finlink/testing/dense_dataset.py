@@ -263,9 +263,13 @@ def _relation(rng: random.Random, business: _Business, record_id: str) -> Relati
         first = rng.choice(voc.FIRST_NAMES)
         contacts = (Contact(id=f"{record_id}-c1", first_name=first, last_name="Contact"),)
     coc = business.kvk if rng.random() < 0.6 else None
-    # A CRM that records a branch under its company's KvK number records the branch's
-    # establishment number with it; others do so now and then.
-    with_establishment = (business.branch and coc is not None) or rng.random() < 0.25
+    vat = business.vat if rng.random() < 0.55 else None
+    iban = business.iban if rng.random() < 0.5 else None
+    # The label says a company's branches are distinct relations. By issue #10's rule an
+    # identifier they share (KvK, VAT number, IBAN) joins two records unless their
+    # establishment numbers differ, so a system that keeps branches apart records a branch's
+    # establishment number with its company's identifiers. Others do so now and then.
+    with_establishment = (business.branch and bool(coc or vat or iban)) or rng.random() < 0.25
     return Relation(
         id=record_id,
         name=business.name,
@@ -274,9 +278,9 @@ def _relation(rng: random.Random, business: _Business, record_id: str) -> Relati
         email=email if business.domain and rng.random() < 0.75 else None,
         phone=business.phone if rng.random() < 0.7 else None,
         website=f"https://www.{business.domain}" if business.domain and rng.random() < 0.3 else None,
-        vat_number=business.vat if rng.random() < 0.55 else None,
+        vat_number=vat,
         coc_number=coc,
-        iban=business.iban if rng.random() < 0.5 else None,
+        iban=iban,
         contacts=contacts,
         extra=(
             MappingProxyType({"establishment_number": business.establishment})
