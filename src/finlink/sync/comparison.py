@@ -114,16 +114,13 @@ def compare(
         lenient: Use the lenient name similarity (see :func:`name_similarity`).
     """
     agreements: list[str] = []
-    conflicts: list[str] = []
+    conflicts = list(evidence_against(subject, candidate))
     for label, mine, theirs in (
         ("KvK", subject.kvk, candidate.kvk),
         ("VAT number", subject.vat, candidate.vat),
     ):
-        if mine and theirs:
-            if mine == theirs:
-                agreements.append(f"same {label} {mine}")
-            else:
-                conflicts.append(f"different {label} ({mine} vs {theirs})")
+        if mine and mine == theirs:
+            agreements.append(f"same {label} {mine}")
     if subject.iban and subject.iban == candidate.iban:
         agreements.append(f"same IBAN {_mask_iban(subject.iban)}")
     shared = set(subject.domains).intersection(candidate.domains)
