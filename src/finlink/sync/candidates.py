@@ -5,7 +5,7 @@ comparisons). Instead every remote relation is reduced once to its
 :class:`~finlink.sync.match_keys.MatchKeys`, and :class:`CandidateIndex` files it under
 *blocking keys*: the identifiers (CRM key, KvK, VAT, IBAN), and the cheap keys a fuzzy match
 is looked for by: e-mail/web domain, phone number, normalised name, postcode and house
-number, postcode, street+house number+city, and each name word. A CRM relation is compared
+number, street+house number+city, and the name's two rarest words. A CRM relation is compared
 only with the relations sharing one of its keys.
 
 Cost stays linear because every fuzzy block is capped (:attr:`CandidateIndex.max_block`). A
@@ -29,7 +29,14 @@ from finlink.model.relation import Relation
 from finlink.sync.match_keys import MatchKeys, match_keys
 from finlink.sync.names import NameKey
 
-__all__ = ["BlockingField", "CandidateIndex", "FrequencyField", "RelationKeys", "relation_keys"]
+__all__ = [
+    "BLOCKING_WORDS",
+    "BlockingField",
+    "CandidateIndex",
+    "FrequencyField",
+    "RelationKeys",
+    "relation_keys",
+]
 
 #: The former names of :class:`~finlink.sync.match_keys.MatchKeys` and
 #: :func:`~finlink.sync.match_keys.match_keys`, kept for existing hosts.
@@ -59,20 +66,23 @@ _SINGLE_FIELDS: tuple[BlockingField, ...] = (
     "vat",
     "iban",
     "name",
-    "name_address",
     "postcode",
     "street_house",
     "postcode_house",
 )
-# The capped blocks a fuzzy match is looked for in, besides the name words.
+# The capped blocks a fuzzy match is looked for in, besides the rarest name words. Not the
+# postcode alone: in a dense area it holds dozens of businesses with other names, which
+# the name cutoff would drop anyway; the same address is postcode_house's job.
 _FUZZY_FIELDS: tuple[BlockingField, ...] = (
     "name",
     "postcode_house",
     "street_house",
-    "postcode",
     "phone",
     "domain",
 )
+#: How many of a name's words (the rarest in the index) form blocks: one typo in a word
+#: still leaves the other.
+BLOCKING_WORDS = 2
 
 _Block = MatchKeys | list[MatchKeys]
 
@@ -158,7 +168,6 @@ class CandidateIndex:
             ("vat", keys.vat),
             ("iban", keys.iban),
             ("name", keys.name.compact),
-            ("name_address", keys.name_address),
             ("postcode", address.postcode if address else None),
             ("street_house", keys.street_house),
             ("postcode_house", keys.postcode_house),
@@ -199,12 +208,18 @@ class CandidateIndex:
 
         Uncapped: use it for identifiers. Raises ``KeyError`` for an unknown field.
         """
-        block = self._exact[field]
+        block = self._exact.get(field, {})
         if field in ("domain", "phone"):
             found: list[MatchKeys] = []
             for value in subject.domains if field == "domain" else subject.phones:
                 found.extend(_members(block.get(value)))
             return _unique_others(found, subject) if found else found
+        if field == "name_address":
+            # Not stored: the same address, then the same name.
+            compact = subject.name.compact
+            return [
+                k for k in self.find("postcode_house", subject) if k.name.compact == compact
+            ]
         value = _field_value(field, subject)
         if not value:
             return []
@@ -243,8 +258,9 @@ class CandidateIndex:
         """Candidates for fuzzy matching: every capped block the subject has a key for.
 
         The same normalised name, postcode and house number, street and house number and
-        city, postcode, phone number, e-mail or web domain, or a name word; each block at most
-        :attr:`max_block` long, so a subject gets at most a few hundred candidates.
+        city, phone number, e-mail or web domain, or one of the name's two rarest words; each
+        block at most :attr:`max_block` long, so a subject has at most a few hundred
+        candidates however large the administration.
         """
         found: list[MatchKeys] = []
         for field in _FUZZY_FIELDS:
@@ -257,7 +273,9 @@ class CandidateIndex:
                 values = (value,) if value else ()
             for value in values:
                 found.extend(self.capped(field, value, subject))
-        for word in subject.blocking_words():
+        words = self._words
+        rarest = sorted(subject.blocking_words(), key=lambda w: (_size(words.get(w)), w))
+        for word in rarest[:BLOCKING_WORDS]:
             found.extend(self.capped("word", word, subject))
         return _unique_others(found, subject)
 
@@ -294,10 +312,7 @@ def _field_value(field: str, subject: MatchKeys) -> str | None:
 
 
 def _unique_others(found: list[MatchKeys], subject: MatchKeys) -> list[MatchKeys]:
-    seen: set[int] = {id(subject)}
-    out: list[MatchKeys] = []
-    for keys in found:
-        if id(keys) not in seen:
-            seen.add(id(keys))
-            out.append(keys)
-    return out
+    # Keys hash by identity (eq=False): dict.fromkeys drops repeats in C, keeping the order.
+    unique = dict.fromkeys(found)
+    unique.pop(subject, None)
+    return list(unique)

@@ -35,6 +35,7 @@ __all__ = [
     "field_levels",
     "name_level",
     "score_pair",
+    "word_commonness",
 ]
 
 #: Candidates whose name similarity is below this are not scored: a pair with different
@@ -42,6 +43,8 @@ __all__ = [
 NAME_CUTOFF = 80.0
 _NAMED = ("exact", "close")
 _DOMAIN_GIVEN_NAME = 0.05
+# The fields whose u depends on the value or on another field.
+_ADJUSTED = frozenset({"name", "postcode", "email_domain", "city"})
 
 
 def name_level(name_score: float, *, exact: bool) -> str | None:
@@ -165,16 +168,27 @@ class ScoredPair:
         )
 
 
+def word_commonness(subject: MatchKeys, index: CandidateIndex, common_floor: int) -> float:
+    """How many indexed relations would carry the subject's name if words were independent.
+
+    "bakkerij" in 1 % of names and "jansen" in 2 %: 0.02 % of 100,000 names, 20, are
+    "Bakkerij Jansen". Frequencies are taken over at least ``common_floor`` relations.
+    """
+    floor = max(len(index), common_floor)
+    estimate = float(floor)
+    for word in subject.blocking_words():
+        estimate *= max(1, index.frequency("word", word)) / floor
+    return estimate
+
+
 def _name_commonness(
-    subject: MatchKeys, candidate: MatchKeys, index: CandidateIndex, common_floor: int
+    subject: MatchKeys, candidate: MatchKeys, index: CandidateIndex, words: float
 ) -> float:
     """How many indexed relations, other than the true one, carry a name like this one.
 
-    The larger of the exact name's count (minus the candidate itself) and an estimate from
-    its words' frequencies, as if words were drawn independently ("bakkerij" in 1 % of
-    names, "jansen" in 2 %: 0.02 % of 100,000 names are "Bakkerij Jansen"). At least 1.
+    The larger of the exact name's count (minus the candidate itself) and the words'
+    estimate (:func:`word_commonness`); at least 1.
     """
-    floor = max(len(index), common_floor)
     exact = (
         max(
             index.frequency("name", subject.name.compact),
@@ -182,10 +196,7 @@ def _name_commonness(
         )
         - 1
     )
-    estimate = float(floor)
-    for word in subject.blocking_words():
-        estimate *= max(1, index.frequency("word", word)) / floor
-    return max(1.0, float(exact), estimate)
+    return max(1.0, float(exact), words)
 
 
 def score_pair(
@@ -194,6 +205,8 @@ def score_pair(
     index: CandidateIndex,
     name_score: float,
     weights: MatchWeights = DEFAULT_WEIGHTS,
+    *,
+    words: float | None = None,
 ) -> ScoredPair:
     """The Fellegi-Sunter match weight of one pair, field by field.
 
@@ -204,17 +217,24 @@ def score_pair(
             postcodes and cities.
         name_score: The name similarity 0-100.
         weights: The m and u probabilities.
+        words: :func:`word_commonness` of the subject, when the caller computed it once for
+            all its candidates.
     """
     floor = max(len(index), weights.common_floor)
-    out = [FieldWeight(field="prior", level="odds", bits=weights.prior_bits)]
+    if words is None:
+        words = word_commonness(subject, index, weights.common_floor)
+    out = [FieldWeight("prior", "odds", weights.prior_bits)]
     levels = field_levels(subject, candidate, name_score)
     for field, level in levels.items():
         if level is None:
             continue
+        if field not in _ADJUSTED:
+            out.append(FieldWeight(field, level, weights.weight(field, level)))
+            continue
         u = weights.u(field, level)
         note = ""
         if field == "name":
-            common = _name_commonness(subject, candidate, index, weights.common_floor)
+            common = _name_commonness(subject, candidate, index, words)
             u = min(0.5, u * common)
             note = f"{name_score:.0f}" if level != "exact" else ""
             if common >= 2:
@@ -232,9 +252,7 @@ def score_pair(
         elif field == "city" and level == "exact" and subject.address is not None:
             count = index.frequency("city", subject.address.city)
             u = max(u, min(0.5, count / floor))
-        out.append(
-            FieldWeight(field=field, level=level, bits=weights.weight(field, level, u=u), note=note)
-        )
+        out.append(FieldWeight(field, level, weights.weight(field, level, u=u), note))
     return ScoredPair(
         keys=candidate,
         weights=tuple(out),
@@ -291,8 +309,9 @@ class FellegiSunterMatcher:
         for position, keys in enumerate(found):
             if keys.name.compact == compact:
                 best[position] = 100.0
+        words = word_commonness(subject, index, self.weights.common_floor)
         return [
-            score_pair(subject, found[position], index, score, self.weights)
+            score_pair(subject, found[position], index, score, self.weights, words=words)
             for position, score in sorted(best.items())
         ]
 

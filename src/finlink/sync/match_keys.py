@@ -15,6 +15,7 @@ one company share its KvK number and differ in their establishment number.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 
 import attrs
@@ -92,8 +93,6 @@ class MatchKeys:
         active: False for a remote record that is blocked or archived.
         establishment: The establishment number (vestigingsnummer), digits, or None.
         phones: The phone and mobile numbers as :func:`phone_key` keys, sorted.
-        name_address: Exact-match key: compact name, postcode and house number, or None when
-            one of them is missing.
         street_house: Street, house number and city: the address key when a postcode is
             missing; None when one of them is missing.
         postcode_house: Postcode and house number, or None when one is missing.
@@ -113,15 +112,14 @@ class MatchKeys:
     active: bool = True
     establishment: str | None = None
     phones: tuple[str, ...] = ()
-    name_address: str | None = attrs.field(init=False)
     street_house: str | None = attrs.field(init=False)
     postcode_house: str | None = attrs.field(init=False)
     area: str | None = attrs.field(init=False)
 
     def __attrs_post_init__(self) -> None:
-        # Computed once: all four are blocking keys, looked up for every subject.
+        # Computed once: all three are blocking keys, looked up for every subject.
         address = self.address
-        name_address = street_house = postcode_house = area = None
+        street_house = postcode_house = area = None
         if address is not None:
             if address.postcode:
                 area = address.postcode[:4] if address.country == "NL" else address.postcode
@@ -130,13 +128,23 @@ class MatchKeys:
             if address.house is not None:
                 if address.postcode:
                     postcode_house = f"{address.postcode}|{address.house}"
-                    name_address = f"{self.name.compact}|{postcode_house}"
                 if address.street and address.city:
                     street_house = f"{address.street}|{address.house}|{address.city}"
-        object.__setattr__(self, "name_address", name_address)
         object.__setattr__(self, "street_house", street_house)
         object.__setattr__(self, "postcode_house", postcode_house)
-        object.__setattr__(self, "area", area)
+        # Interned: a few hundred postcode areas serve 100,000 relations.
+        object.__setattr__(self, "area", sys.intern(area) if area else None)
+
+    @property
+    def name_address(self) -> str | None:
+        """Exact-match key: compact name, postcode and house number; None when one is missing.
+
+        Computed when asked: the index finds it through :attr:`postcode_house` instead of
+        storing a key per relation.
+        """
+        if self.postcode_house is None:
+            return None
+        return f"{self.name.compact}|{self.postcode_house}"
 
     def blocking_words(self) -> list[str]:
         """Name words that may form a block: no stop words or single letters, sorted."""

@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from types import MappingProxyType
+from typing import NamedTuple
 
 import attrs
 
@@ -140,7 +141,15 @@ class MatchWeights:
     prior: float = 1e-5
     common_floor: int = 1_000
 
+    _bits: Mapping[str, Mapping[str, float]] = attrs.field(init=False, repr=False, eq=False)
+
     def __attrs_post_init__(self) -> None:
+        # Every level's weight, computed once: scoring looks them up for every candidate.
+        bits = {
+            field: {level: math.log2(m / u) for level, (m, u) in levels.items()}
+            for field, levels in self.probabilities.items()
+        }
+        object.__setattr__(self, "_bits", bits)
         missing = [
             f"{field}.{level}"
             for field, levels in FIELD_LEVELS.items()
@@ -165,8 +174,9 @@ class MatchWeights:
 
     def weight(self, field: str, level: str, *, u: float | None = None) -> float:
         """``log2(m / u)`` in bits; ``u`` overrides the level's u (term frequency)."""
-        m, default_u = self.probabilities[field][level]
-        return math.log2(m / (default_u if u is None else u))
+        if u is None:
+            return self._bits[field][level]
+        return math.log2(self.probabilities[field][level][0] / u)
 
     def replace(
         self,
@@ -202,15 +212,16 @@ class MatchWeights:
 DEFAULT_WEIGHTS = MatchWeights(probabilities=_DEFAULTS)
 
 
-@attrs.frozen(kw_only=True)
-class FieldWeight:
+class FieldWeight(NamedTuple):
     """One field's contribution to a pair's match weight.
+
+    A named tuple, not an attrs class: a run makes one per compared field of every candidate.
 
     Attributes:
         field: The field (``name``, ``postcode``...), or ``prior``.
         level: The level the comparison landed on (``exact``, ``other``...).
         bits: The weight in bits (``log2(m / u)``, with u adjusted for a common value).
-        note: What was compared, in words (``postcode 1234 AB, shared by 40 relations``).
+        note: What was compared, in words (``shared by 40 relations``).
     """
 
     field: str
@@ -219,5 +230,6 @@ class FieldWeight:
     note: str = ""
 
     def __str__(self) -> str:
+        """``postcode exact (shared by 40 relations) +9.8``."""
         detail = f" ({self.note})" if self.note else ""
         return f"{self.field} {self.level}{detail} {self.bits:+.1f}"
