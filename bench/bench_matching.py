@@ -34,7 +34,7 @@ def _rss_mb() -> float:
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
-def _run(size: int, args: argparse.Namespace) -> float:
+def _run(size: int, args: argparse.Namespace) -> tuple[float, float]:
     started = time.perf_counter()
     make = dense_matching_dataset if args.profile == "dense" else matching_dataset
     data = make(size, size, overlap=args.overlap, seed=args.seed)
@@ -78,20 +78,19 @@ def _run(size: int, args: argparse.Namespace) -> float:
     reviews = outcomes[MatchOutcome.REVIEW]
     total = built + matched
     print(f"index build:   {built:.2f} s; matching {matched:.2f} s")
-    print(f"seconds:       {total:.2f}  (target <= 10 at 100,000; CPU {cpu:.2f} s, "
-          f"load average {os.getloadavg()[0]:.1f})")
+    print(
+        f"seconds:       {total:.2f}  (target <= 10 at 100,000; CPU {cpu:.2f} s, "
+        f"load average {os.getloadavg()[0]:.1f})"
+    )
     print(f"precision:     {precision:.4f}  (target >= 0.999; {len(links) - correct} wrong links)")
     print(f"recall:        {recall:.4f}  (target >= 0.99; {len(truth) - correct} pairs not linked)")
     print(f"review share:  {reviews / len(decisions):.2%}  (target <= 1 %; {reviews:,} items)")
     print(f"review items whose true pair exists and is the top candidate: {review_top:,}")
-    print(
-        "outcomes:      "
-        + ", ".join(f"{o.value} {outcomes[o]:,}" for o in MatchOutcome)
-    )
+    print("outcomes:      " + ", ".join(f"{o.value} {outcomes[o]:,}" for o in MatchOutcome))
     print(f"peak RSS:      {rss_peak:.0f} MB  (target <= 400)")
     if args.show_errors:
         _show_errors(data, kept, args.show_errors)
-    return total
+    return total, cpu
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -101,16 +100,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--overlap", type=float, default=0.6)
     parser.add_argument(
-        "--profile", choices=("dense", "spread"), default="dense",
+        "--profile",
+        choices=("dense", "spread"),
+        default="dense",
         help="dense: the realistic generator (default); spread: the older, even one",
     )
     parser.add_argument("--show-errors", type=int, default=0, help="print this many misses")
     args = parser.parse_args(argv)
     times = [(size, _run(size, args)) for size in args.sizes]
     if len(times) > 1:
-        (small, first), (large, last) = times[0], times[-1]
-        print(f"\ngrowth {small:,} -> {large:,}: {last / first:.1f}x time "
-              f"for {large / small:.0f}x the data (target <= 11x for 10x)")
+        (small, (first, first_cpu)), (large, (last, last_cpu)) = times[0], times[-1]
+        print(
+            f"\ngrowth {small:,} -> {large:,}: {last / first:.1f}x time, "
+            f"{last_cpu / first_cpu:.1f}x CPU time, for {large / small:.0f}x the data "
+            "(target <= 11x for 10x)"
+        )
 
 
 def _is_error(decision: MatchDecision, expected: str | None) -> bool:

@@ -374,7 +374,12 @@ def test_find_duplicates_reports_possible_duplicates_as_review() -> None:
     assert len(groups) == 1
     assert groups[0].outcome is MatchOutcome.REVIEW
     # In another town it is another bakery (issue #10): no group at all.
-    assert find_duplicates([relation("a", name="Bakkerij de Vries"), relation("b", address=elsewhere())]) == ()
+    assert (
+        find_duplicates(
+            [relation("a", name="Bakkerij de Vries"), relation("b", address=elsewhere())]
+        )
+        == ()
+    )
 
 
 def test_find_duplicates_in_an_administration_finds_records_sharing_a_crm_key() -> None:

@@ -43,7 +43,9 @@ def relation(rid: str = "crm-1", name: str = "Bakkerij de Vries B.V.", **changes
 
 
 def remote(remote_id: str, rel: Relation) -> RemoteRecord[Relation]:
-    return RemoteRecord(administration="main", remote_id=remote_id, data=attrs.evolve(rel, id=remote_id))
+    return RemoteRecord(
+        administration="main", remote_id=remote_id, data=attrs.evolve(rel, id=remote_id)
+    )
 
 
 def match(crm: Relation, *records: RemoteRecord[Relation]) -> MatchDecision:
@@ -73,9 +75,7 @@ def test_two_vat_numbers_of_one_country_mean_two_businesses() -> None:
 
 def test_vat_numbers_of_two_countries_are_no_evidence_against() -> None:
     # One business, registered for VAT in the Netherlands and in Belgium.
-    decision = match(
-        relation(vat_number=VAT), remote("r1", relation(vat_number="BE0403170701"))
-    )
+    decision = match(relation(vat_number=VAT), remote("r1", relation(vat_number="BE0403170701")))
     assert decision.outcome is MatchOutcome.LINK
 
 
@@ -84,9 +84,7 @@ def test_another_establishment_of_the_same_company_is_created() -> None:
     branch = relation(coc_number=KVK, extra={"vestigingsnummer": "000087654321"})
     decision = match(crm, remote("r1", branch))
     assert decision.outcome is MatchOutcome.CREATE
-    assert "another establishment (vestigingsnummer 12345678 vs 87654321)" in (
-        decision.evidence[0]
-    )
+    assert "another establishment (vestigingsnummer 12345678 vs 87654321)" in (decision.evidence[0])
 
 
 def test_the_same_establishment_links_on_its_kvk() -> None:
@@ -148,7 +146,9 @@ def test_the_decision_is_the_sum_of_its_field_weights() -> None:
     assert pair.bits == pytest.approx(sum(w.bits for w in pair.weights))
     assert [w.field for w in pair.weights][:2] == ["prior", "name"]
     assert "phone" in {w.field for w in pair.weights}
-    decision = MatchPipeline().match(relation(name="Bakkerij de Vriess", phone="030 1234567"), index)
+    decision = MatchPipeline().match(
+        relation(name="Bakkerij de Vriess", phone="030 1234567"), index
+    )
     assert decision.rule == "fuzzy_name"
     assert decision.evidence[-1].startswith("match weight +")
     assert "+ phone exact" in decision.evidence[-1]
@@ -204,7 +204,9 @@ def test_an_oversized_block_falls_back_to_the_postcode_area_within_its_cap() -> 
 
 def test_a_block_over_the_cap_even_within_the_area_is_skipped() -> None:
     same_area = [
-        remote(f"b{i}", relation(name=f"Bakkerij Nummer{i}", address=at(f"Weg {i}", "1234 XY", "X")))
+        remote(
+            f"b{i}", relation(name=f"Bakkerij Nummer{i}", address=at(f"Weg {i}", "1234 XY", "X"))
+        )
         for i in range(8)
     ]
     index = CandidateIndex.from_records(same_area, max_block=5)
@@ -238,7 +240,8 @@ def test_a_host_can_make_a_moved_address_cost_more() -> None:
     )
     loose = FellegiSunterMatcher()(index.keys_for(crm), index, MatchConfig())
     tight = FellegiSunterMatcher(weights=strict)(index.keys_for(crm), index, MatchConfig())
-    assert loose is not None and tight is not None
+    assert loose is not None
+    assert tight is not None
     assert loose.outcome is MatchOutcome.REVIEW
     assert tight.outcome is MatchOutcome.CREATE
 
@@ -266,8 +269,8 @@ def test_em_estimates_weights_that_still_match_well() -> None:
     learned = estimate_weights(data.crm, index, random_pairs=5_000)
     assert learned.m("postcode", "exact") > learned.u("postcode", "exact")
     assert learned.weight("house_number", "other") < 0
-    pipeline = MatchPipeline().without("fuzzy_name").with_matcher(
-        FellegiSunterMatcher(weights=learned)
+    pipeline = (
+        MatchPipeline().without("fuzzy_name").with_matcher(FellegiSunterMatcher(weights=learned))
     )
     truth = dict(data.pairs)
     links = [

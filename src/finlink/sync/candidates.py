@@ -193,8 +193,10 @@ class CandidateIndex:
         return iter(self._all)
 
     def frequency(self, field: FrequencyField, value: str | None) -> int:
-        """How many indexed relations carry ``value``: a normalised compact name, a name
-        word, a postcode key or a city key. 0 for None or an unknown field value."""
+        """How many indexed relations carry ``value`` (0 for None or an unknown value).
+
+        ``value`` is a normalised compact name, a name word, a postcode key or a city key.
+        """
         if not value:
             return 0
         if field == "city":
@@ -211,15 +213,13 @@ class CandidateIndex:
         block = self._exact.get(field, {})
         if field in ("domain", "phone"):
             found: list[MatchKeys] = []
-            for value in subject.domains if field == "domain" else subject.phones:
-                found.extend(_members(block.get(value)))
+            for shared in subject.domains if field == "domain" else subject.phones:
+                found.extend(_members(block.get(shared)))
             return _unique_others(found, subject) if found else found
         if field == "name_address":
             # Not stored: the same address, then the same name.
             compact = subject.name.compact
-            return [
-                k for k in self.find("postcode_house", subject) if k.name.compact == compact
-            ]
+            return [k for k in self.find("postcode_house", subject) if k.name.compact == compact]
         value = _field_value(field, subject)
         if not value:
             return []

@@ -217,8 +217,6 @@ def _compare_addresses(
     return same, same_postcode
 
 
-
-
 def evidence_against(subject: MatchKeys, candidate: MatchKeys) -> tuple[str, ...]:
     """What proves two relations are different businesses, in words; empty when nothing does.
 

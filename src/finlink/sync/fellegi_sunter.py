@@ -238,7 +238,7 @@ def score_pair(
             u = min(0.5, u * common)
             note = f"{name_score:.0f}" if level != "exact" else ""
             if common >= 2:
-                note = f"{note}, common name ~{common:.0f}×".lstrip(", ")
+                note = f"{note}, common name ~{common:.0f}x".lstrip(", ")
         elif field == "postcode" and level == "exact" and subject.address is not None:
             count = index.frequency("postcode", subject.address.postcode) - 1
             u = max(u, min(0.5, count / floor))
@@ -328,7 +328,7 @@ class FellegiSunterMatcher:
         usable = [p for p in ranked if not p.against]
         refuted = [p for p in ranked if p.against]
         if usable and usable[0].bits >= review_bits:
-            return self._decide(subject, usable, ranked, link_bits, review_bits, config)
+            return self._decide(subject, usable, ranked, (link_bits, review_bits), config)
         nearest = refuted[0] if refuted and refuted[0].bits >= review_bits else None
         if nearest is not None:
             reason = f"not {nearest.keys.record_id} {nearest.keys.relation.name!r}: " + "; ".join(
@@ -347,13 +347,15 @@ class FellegiSunterMatcher:
         subject: MatchKeys,
         usable: list[ScoredPair],
         ranked: list[ScoredPair],
-        link_bits: float,
-        review_bits: float,
+        thresholds: tuple[float, float],
         config: MatchConfig,
     ) -> MatchDecision:
+        link_bits, review_bits = thresholds
         best = usable[0]
         rivals = [
-            p for p in usable[1:] if p.bits >= review_bits and p.bits >= best.bits - self.ambiguity_bits
+            p
+            for p in usable[1:]
+            if p.bits >= review_bits and p.bits >= best.bits - self.ambiguity_bits
         ]
         evidence = list(_phrases(subject, best))
         if rivals:

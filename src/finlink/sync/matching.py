@@ -38,6 +38,7 @@ from finlink.sync.decisions import (
     ScoredCandidate,
     decide,
 )
+from finlink.sync.match_keys import MatchKeys, match_keys
 from finlink.sync.matchers import (
     DEFAULT_MATCHERS,
     CrmKeyMatcher,
@@ -49,7 +50,6 @@ from finlink.sync.matchers import (
     PairComparison,
     compare,
 )
-from finlink.sync.match_keys import MatchKeys, match_keys
 from finlink.sync.weights import DEFAULT_WEIGHTS, FieldWeight, MatchWeights
 
 __all__ = [

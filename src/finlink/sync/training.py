@@ -92,7 +92,7 @@ def weights_from_labelled_pairs(
     base: MatchWeights = DEFAULT_WEIGHTS,
     prior_strength: float = 10.0,
 ) -> MatchWeights:
-    """m and u counted on pairs a person has labelled.
+    """M and u counted on pairs a person has labelled.
 
     Args:
         pairs: ``(CRM keys, remote keys, is the same relation)``; build keys with
@@ -140,7 +140,7 @@ def estimate_weights(
     max_pairs: int = 200_000,
     prior_strength: float = 50.0,
 ) -> MatchWeights:
-    """m and u estimated from unlabelled data: a CRM file and an administration's index.
+    """M and u estimated from unlabelled data: a CRM file and an administration's index.
 
     Args:
         crm: The CRM relations (a sample of a few thousand is plenty).

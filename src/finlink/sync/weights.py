@@ -92,7 +92,7 @@ def bits_to_probability(bits: float) -> float:
         return 1.0
     if bits <= -60:
         return 0.0
-    odds = 2.0**bits
+    odds: float = 2.0**bits
     return odds / (1 + odds)
 
 
@@ -135,9 +135,7 @@ class MatchWeights:
         ConfigurationError: An unknown field or level, or a probability outside (0, 1).
     """
 
-    probabilities: _Probabilities = attrs.field(
-        converter=_frozen, validator=_check_probabilities
-    )
+    probabilities: _Probabilities = attrs.field(converter=_frozen, validator=_check_probabilities)
     prior: float = 1e-5
     common_floor: int = 1_000
 

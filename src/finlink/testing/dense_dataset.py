@@ -132,7 +132,7 @@ def _world(rng: random.Random, size: int) -> _World:
     )
 
 
-def _name(world: _World) -> str:  # noqa: PLR0911 - one return per naming habit
+def _name(world: _World) -> str:
     rng = world.rng
     pattern = rng.randrange(11)
     form = rng.choice(_NL_FORMS)
@@ -161,8 +161,8 @@ def _name(world: _World) -> str:  # noqa: PLR0911 - one return per naming habit
     elif pattern == 9:
         core = f"{world.trade()} {rng.choice(voc.FANTASY_WORDS)}"
     else:
-        core = f"{world.trade()} {world.surname(capital=True)}"
-        return core
+        # Without a legal form: a sole trader's name.
+        return f"{world.trade()} {world.surname(capital=True)}"
     return f"{core} {form}".strip()
 
 
@@ -235,8 +235,13 @@ def _population(world: _World, size: int) -> tuple[list[_Business], dict[int, st
                 kinds[len(found)] = "company branch"
                 found.append(
                     _business(
-                        world, name=head.name, kvk=head.kvk, vat=head.vat, iban=iban,
-                        domain=head.domain, branch="yes",
+                        world,
+                        name=head.name,
+                        kvk=head.kvk,
+                        vat=head.vat,
+                        iban=iban,
+                        domain=head.domain,
+                        branch="yes",
                     )
                 )
         elif roll < 0.035:
@@ -244,13 +249,18 @@ def _population(world: _World, size: int) -> tuple[list[_Business], dict[int, st
             head = _business(world, name=f"{surname} Holding B.V.")
             kinds[len(found)] = "group member"
             found.append(head)
-            labels = rng.sample((world.trade(), "Vastgoed", "Projecten", "Onderhoud"), rng.randint(1, 3))
+            labels = rng.sample(
+                (world.trade(), "Vastgoed", "Projecten", "Onderhoud"), rng.randint(1, 3)
+            )
             for label in labels:
                 kinds[len(found)] = "group member"
                 found.append(
                     _business(
-                        world, name=f"{surname} {label} B.V.", address=head.address,
-                        domain=head.domain, phone=head.phone if rng.random() < 0.5 else None,
+                        world,
+                        name=f"{surname} {label} B.V.",
+                        address=head.address,
+                        domain=head.domain,
+                        phone=head.phone if rng.random() < 0.5 else None,
                         vat=head.vat if rng.random() < 0.3 else None,
                     )
                 )
@@ -277,7 +287,9 @@ def _relation(rng: random.Random, business: _Business, record_id: str) -> Relati
         visiting_address=business.address,
         email=email if rng.random() < 0.75 else None,
         phone=business.phone if rng.random() < 0.7 else None,
-        website=f"https://www.{business.domain}" if business.domain and rng.random() < 0.3 else None,
+        website=f"https://www.{business.domain}"
+        if business.domain and rng.random() < 0.3
+        else None,
         vat_number=vat,
         coc_number=coc,
         iban=iban,
