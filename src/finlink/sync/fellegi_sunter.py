@@ -336,9 +336,10 @@ class FellegiSunterMatcher:
             )
             return self._create(subject, nearest, ranked, config, reason)
         top = ranked[0]
-        if top.weights[1].level in ("exact", "close"):
+        if top.weights[1].level in _NAMED:  # weights[0] is the prior, [1] the name
             # A name-only look-alike: say why it was not taken (another town, another number).
-            reason = f"not {top.keys.record_id} {top.keys.relation.name!r}: too little agrees"
+            why = "; ".join(top.against) if top.against else "too little agrees"
+            reason = f"not {top.keys.record_id} {top.keys.relation.name!r}: {why}"
             return self._create(subject, top, ranked, config, reason)
         return None
 
