@@ -272,6 +272,29 @@ def _legal_form_of(token: str) -> str | None:
 _EXPANSIONS = {**_WORD_ABBREVIATIONS, **_CONNECTIVES}
 
 
+_WRITTEN_OUT = {"besloten": "bv", "naamloze": "nv"}
+
+
+def _written_out_forms(tokens: list[str]) -> list[str]:
+    """``besloten vennootschap`` with a typo in the long word (``vennotschap``) is a BV too.
+
+    The exact spellings were replaced before tokenising; this catches a typed one.
+    """
+    out: list[str] = []
+    skip = False
+    for position, token in enumerate(tokens):
+        if skip:
+            skip = False
+            continue
+        following = tokens[position + 1] if position + 1 < len(tokens) else ""
+        if token in _WRITTEN_OUT and Levenshtein.distance(following, "vennootschap") <= 2:
+            out.append(_WRITTEN_OUT[token])
+            skip = True
+        else:
+            out.append(token)
+    return out
+
+
 @lru_cache(maxsize=4096)
 def name_key(name: str) -> NameKey:
     """Normalise a company name for matching (see the module docstring for the rules)."""
@@ -279,6 +302,8 @@ def name_key(name: str) -> NameKey:
     tokens = [expansions.get(t, t) for t in _tokens(name)]
     if "van der" in tokens:  # the one expansion of two words ("vd")
         tokens = " ".join(tokens).split()
+    if "besloten" in tokens or "naamloze" in tokens:
+        tokens = _written_out_forms(tokens)
     legal_form: str | None = None
     # Strip legal forms from both ends, but never the last remaining word: a relation
     # called just "Stichting" keeps its name.
