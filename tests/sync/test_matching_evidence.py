@@ -9,12 +9,14 @@ import pytest
 
 from finlink import Address, ConfigurationError, Relation, RelationRole
 from finlink.backends.records import RemoteRecord
+from finlink.sync.comparison import same_address
 from finlink.sync.fellegi_sunter import FellegiSunterMatcher, score_pair
 from finlink.sync.matching import (
     DEFAULT_WEIGHTS,
     CandidateIndex,
     MatchConfig,
     MatchDecision,
+    MatchKeys,
     MatchOutcome,
     MatchPipeline,
     MatchWeights,
@@ -290,3 +292,44 @@ def test_the_dense_data_set_labels_its_lookalikes() -> None:
     remote_ids = {r.remote_id for r in data.remote}
     assert set(data.lookalikes) <= remote_ids
     assert not set(data.lookalikes) & {r for _, r in data.pairs}
+
+
+def test_a_company_number_shared_by_branches_elsewhere_defers_to_the_name_rules() -> None:
+    # Two branches of one company elsewhere share the KvK; this branch is not in the books.
+    crm = relation(name="Bakkerij Bart", coc_number=KVK)
+    branches = [
+        remote(
+            "r1",
+            relation(name="Bakkerij Bart", coc_number=KVK, address=at("Weg 1", "5678 CD", "Breda")),
+        ),
+        remote(
+            "r2",
+            relation(
+                name="Bakkerij Bart", coc_number=KVK, address=at("Laan 2", "9711 AB", "Groningen")
+            ),
+        ),
+    ]
+    decision = match(crm, *branches)
+    assert decision.outcome is MatchOutcome.CREATE
+    assert decision.rule == "fuzzy_name"
+    # The branch at this address is found by the name rules although its KvK is unknown.
+    here = remote("r3", relation(name="Bakkerij Bart"))
+    assert (match(crm, *branches, here).remote_id, match(crm, *branches, here).outcome) == (
+        "r3",
+        MatchOutcome.LINK,
+    )
+
+
+def test_another_street_in_the_same_town_without_postcodes_is_another_address() -> None:
+    def keys(line1: str) -> MatchKeys:
+        return match_keys(relation(address=Address(line1=line1, city="Utrecht", country="NL")))
+
+    assert same_address(keys("Hoofdstraat 1"), keys("Kerkweg 9")) == (False, False)
+    assert same_address(keys("Hoofdstraat 1"), keys("Hoofdstr. 1")) == (True, False)
+    # So a shared domain alone does not link it (the weighed tier still may: one name, one
+    # company domain, one town, and the field weights say why).
+    crm = relation(email="info@bakkerijdevries.nl", address=keys("Hoofdstraat 1").relation.address)
+    other = relation(email="info@bakkerijdevries.nl", address=keys("Kerkweg 9").relation.address)
+    decision = match(crm, remote("r1", other))
+    assert decision.rule != "email_domain"
+    assert "street other" in decision.evidence[-1]
