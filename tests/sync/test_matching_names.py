@@ -183,3 +183,7 @@ def test_a_typo_in_a_written_out_legal_form_is_still_that_legal_form() -> None:
     assert (typed.text, typed.legal_form) == ("bakker projecten", "BV")
     assert name_key("Naamloze Vennotschap Jansen").legal_form == "NV"
     assert name_key("Besloten Kring").text == "besloten kring"  # not a legal form at all
+
+
+def test_a_doubled_dot_in_a_legal_form_is_a_typing_slip() -> None:
+    assert name_key("Van Haan en Zonen V..O.F.") == name_key("Van Haan en Zonen V.O.F.")

@@ -157,6 +157,7 @@ _WORD_ABBREVIATIONS = {
     "intl": "internationaal",
 }
 # A dot after a lone letter ("b.v.", "v.d."): dropped, so the letters join ("bv", "vd").
+_DOTS = re.compile(r"\.{2,}")
 _SINGLE_LETTER_DOT = re.compile(r"(?<=(?<![^\W\d_])[^\W\d_])\.")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -216,6 +217,8 @@ def _tokens(text: str) -> list[str]:
     if "&" in folded or "+" in folded:
         folded = folded.replace("&", " en ").replace("+", " en ")
     if "." in folded:
+        if ".." in folded:  # "V..O.F.": a double stroke on the key
+            folded = _DOTS.sub(".", folded)
         folded = _SINGLE_LETTER_DOT.sub("", folded)
     if "vennootschap" in folded or "aansprakelijkheid" in folded or "oprichting" in folded:
         folded = _LONG_LEGAL_FORM.sub(lambda m: _LONG_LEGAL_FORMS[m.group(0)], folded)

@@ -80,6 +80,7 @@ class _World:
     trade_weights: list[float]
     buildings: list[tuple[str, str, str, int]] = attrs.field(factory=list)
     domains: set[str] = attrs.field(factory=set)
+    kvks: set[str] = attrs.field(factory=set)
 
     def surname(self, *, capital: bool = False) -> str:
         name = self.rng.choices(voc.SURNAMES, weights=self.surname_weights)[0]
@@ -194,6 +195,15 @@ def _domain(world: _World, name: str) -> str | None:
     return domain
 
 
+def _unique_kvk(world: _World) -> str:
+    # The trade register hands each number out once.
+    number = num.kvk_number(world.rng)
+    while number in world.kvks:
+        number = num.kvk_number(world.rng)
+    world.kvks.add(number)
+    return number
+
+
 def _business(world: _World, **fixed: str | Address | None) -> _Business:
     rng = world.rng
     name = str(fixed.get("name") or _name(world))
@@ -201,7 +211,7 @@ def _business(world: _World, **fixed: str | Address | None) -> _Business:
     return _Business(
         name=name,
         address=fixed.get("address") or world.address(),  # type: ignore[arg-type]
-        kvk=str(fixed.get("kvk") or num.kvk_number(rng)),
+        kvk=str(fixed.get("kvk") or _unique_kvk(world)),
         vat=str(fixed.get("vat") or num.nl_vat_number(rng)),
         iban=str(fixed.get("iban") or num.nl_iban(rng)[0]),
         domain=domain if isinstance(domain, str) else None,
@@ -342,7 +352,7 @@ def _copy(
         name = f"{words[1]} {words[0]}"  # "Jansen Bakkerij" for "Bakkerij Jansen"
     if relation.coc_number and rng.random() < 0.002:
         # A mistyped KvK number: the pair now carries evidence against itself.
-        relation = attrs.evolve(relation, coc_number=num.kvk_number(rng))
+        relation = attrs.evolve(relation, coc_number=_unique_kvk(world))
     return attrs.evolve(relation, name=name), moved + kinds
 
 
