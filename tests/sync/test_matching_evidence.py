@@ -333,3 +333,19 @@ def test_another_street_in_the_same_town_without_postcodes_is_another_address() 
     decision = match(crm, remote("r1", other))
     assert decision.rule != "email_domain"
     assert "street other" in decision.evidence[-1]
+
+
+def test_on_dense_data_links_are_precise_and_few_relations_need_a_person() -> None:
+    data = dense_matching_dataset(2_000, 2_000, seed=13)
+    index = CandidateIndex.from_records(data.remote)
+    truth = dict(data.pairs)
+    decisions = list(MatchPipeline().match_all(data.crm, index))
+    links = [(c.id, d.remote_id) for c, d in decisions if d.outcome is MatchOutcome.LINK]
+    correct = sum(1 for c, r in links if truth.get(c) == r)
+    reviews = sum(1 for _, d in decisions if d.outcome is MatchOutcome.REVIEW)
+    assert correct / len(links) >= 0.997
+    assert correct / len(truth) >= 0.98
+    assert reviews / len(decisions) <= 0.02
+    # Not one look-alike (another branch, a group member, a namesake) is linked.
+    linked = {r for _, r in links}
+    assert not linked & set(data.lookalikes)
