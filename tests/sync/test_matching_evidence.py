@@ -349,3 +349,23 @@ def test_on_dense_data_links_are_precise_and_few_relations_need_a_person() -> No
     # Not one look-alike (another branch, a group member, a namesake) is linked.
     linked = {r for _, r in links}
     assert not linked & set(data.lookalikes)
+
+
+@attrs.frozen
+class EveryoneIsR1:
+    """A host's matcher appended after the built-ins."""
+
+    name: str = "host_rule"
+
+    def __call__(
+        self, subject: MatchKeys, index: CandidateIndex, config: MatchConfig
+    ) -> MatchDecision | None:
+        return MatchDecision(outcome=MatchOutcome.REVIEW, rule=self.name, score=80, remote_id="r1")
+
+
+def test_a_create_with_reasons_still_lets_a_host_matcher_appended_last_run() -> None:
+    index = CandidateIndex.from_records([remote("r1", relation(coc_number="87654321"))])
+    crm = relation(coc_number=KVK)
+    assert MatchPipeline().match(crm, index).rule == "fuzzy_name"
+    decision = MatchPipeline().with_matcher(EveryoneIsR1()).match(crm, index)
+    assert (decision.rule, decision.outcome) == ("host_rule", MatchOutcome.REVIEW)

@@ -102,7 +102,7 @@ def _as_matchers(matchers: Iterable[Matcher]) -> tuple[Matcher, ...]:
 
 @attrs.frozen(kw_only=True)
 class MatchPipeline:
-    """Matchers run in order; the first that decides wins, and nothing found means CREATE.
+    """Matchers run in order; the first that links or reviews wins, otherwise CREATE.
 
     Attributes:
         matchers: The matchers, strongest evidence first (default :data:`DEFAULT_MATCHERS`:
@@ -164,12 +164,23 @@ class MatchPipeline:
         return attrs.evolve(self, matchers=tuple(by_name[n] for n in names))
 
     def decide(self, subject: MatchKeys, index: CandidateIndex) -> MatchDecision:
-        """Run the matchers on precomputed keys (see :func:`relation_keys`)."""
+        """Run the matchers on precomputed keys (see :func:`match_keys`).
+
+        The first LINK or REVIEW wins. A CREATE with reasons (``fuzzy_name`` saying why a
+        look-alike is another business) does not stop the matchers after it, so a host's
+        own matcher appended last still runs; it is the answer when none of them links or
+        reviews.
+        """
+        created: MatchDecision | None = None
         for matcher in self.matchers:
             decision = matcher(subject, index, self.config)
-            if decision is not None:
-                return decision
-        return _NOTHING
+            if decision is None:
+                continue
+            if decision.outcome is MatchOutcome.CREATE:
+                created = created or decision
+                continue
+            return decision
+        return created or _NOTHING
 
     def match(self, relation: Relation, index: CandidateIndex) -> MatchDecision:
         """Decide whether the CRM ``relation`` exists among the indexed relations."""
