@@ -148,11 +148,14 @@ def test_fuzzy_name_at_the_same_address_links() -> None:
     )
 
 
-def test_same_name_at_another_address_goes_to_review() -> None:
+def test_same_name_in_another_town_is_another_business_and_is_created() -> None:
+    # Issue #10: a name-only look-alike in another town is weighed down by the postcode, the
+    # house number and the city, and the decision says so.
     crm = relation(name="Bakkerij de Vries")
     decision = match(crm, remote("r1", relation(name="Bakkerij de Vries", address=elsewhere())))
-    assert decision.outcome is MatchOutcome.REVIEW
+    assert decision.outcome is MatchOutcome.CREATE
     assert "different postcode (1234 AB vs 5678 CD)" in decision.evidence
+    assert "postcode other" in decision.evidence[-1]
 
 
 def test_nothing_close_means_create() -> None:
@@ -179,11 +182,14 @@ def test_same_kvk_but_different_vat_goes_to_review() -> None:
     assert f"but different VAT number ({VAT} vs {OTHER_VAT})" in decision.evidence
 
 
-def test_same_name_and_address_but_different_kvk_goes_to_review() -> None:
+def test_same_name_and_address_but_different_kvk_is_another_business_and_is_created() -> None:
+    # Issue #10: two KvK numbers are two businesses (a holding and its subsidiary at one
+    # address); the decision is CREATE and names the evidence.
     crm = relation(coc_number=KVK)
     decision = match(crm, remote("r1", relation(coc_number="87654321")))
-    assert decision.outcome is MatchOutcome.REVIEW
-    assert decision.rule == "name_address"
+    assert decision.outcome is MatchOutcome.CREATE
+    assert decision.rule == "fuzzy_name"
+    assert f"different KvK ({KVK} vs 87654321)" in decision.evidence[0]
     assert f"but different KvK ({KVK} vs 87654321)" in decision.evidence
 
 
@@ -358,11 +364,22 @@ def test_find_duplicates_groups_likely_duplicates_with_evidence() -> None:
 
 
 def test_find_duplicates_reports_possible_duplicates_as_review() -> None:
+    # The same name at another postcode in the same town: perhaps it moved.
     groups = find_duplicates(
-        [relation("a", name="Bakkerij de Vries"), relation("b", address=elsewhere())]
+        [
+            relation("a", name="Bakkerij de Vries"),
+            relation("b", address=elsewhere(postcode="3511 XZ", city="Utrecht")),
+        ]
     )
     assert len(groups) == 1
     assert groups[0].outcome is MatchOutcome.REVIEW
+    # In another town it is another bakery (issue #10): no group at all.
+    assert (
+        find_duplicates(
+            [relation("a", name="Bakkerij de Vries"), relation("b", address=elsewhere())]
+        )
+        == ()
+    )
 
 
 def test_find_duplicates_in_an_administration_finds_records_sharing_a_crm_key() -> None:

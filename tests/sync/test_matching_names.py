@@ -176,3 +176,14 @@ def test_street_normalisation_is_idempotent(street: str, number: int, addition: 
     suffix = f"-{key.addition}" if key.addition else ""
     again = address_key(f"{key.street} {key.number}{suffix}", None, None, "NL")
     assert (again.street, again.number, again.addition) == (key.street, key.number, key.addition)
+
+
+def test_a_typo_in_a_written_out_legal_form_is_still_that_legal_form() -> None:
+    typed = name_key("Bakker Projecten Besloten Vnnootschap")
+    assert (typed.text, typed.legal_form) == ("bakker projecten", "BV")
+    assert name_key("Naamloze Vennotschap Jansen").legal_form == "NV"
+    assert name_key("Besloten Kring").text == "besloten kring"  # not a legal form at all
+
+
+def test_a_doubled_dot_in_a_legal_form_is_a_typing_slip() -> None:
+    assert name_key("Van Haan en Zonen V..O.F.") == name_key("Van Haan en Zonen V.O.F.")

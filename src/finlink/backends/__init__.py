@@ -4,11 +4,11 @@
 - :class:`Capabilities`: what a backend can do, told truthfully;
 - :func:`load_backend`: create a backend by its entry-point name;
 - the typed records that cross the seam: :class:`RemoteRecord`, :class:`ChangeSet`,
-  :class:`RelationKeys` and the reference data.
+  :class:`LookupKeys` (alias ``RelationKeys``) and the reference data.
 """
 
 from finlink.backends.capabilities import Capabilities, Feature, RateLimit
-from finlink.backends.protocol import Backend, ChangeSet, RelationKeys
+from finlink.backends.protocol import Backend, ChangeSet, LookupKeys, RelationKeys
 from finlink.backends.records import EntityKind, RemoteRecord
 from finlink.backends.reference import (
     Country,
@@ -31,6 +31,7 @@ __all__ = [
     "Journal",
     "JournalKind",
     "LedgerAccount",
+    "LookupKeys",
     "RateLimit",
     "ReferenceData",
     "RelationKeys",

@@ -29,14 +29,18 @@ from finlink.model.enums import BookingKind
 from finlink.model.readback import OpenItem, ProjectCost
 from finlink.model.relation import Contact, Relation
 
-__all__ = ["Backend", "ChangeSet", "RelationKeys"]
+__all__ = ["Backend", "ChangeSet", "LookupKeys", "RelationKeys"]
 
 T = TypeVar("T")
 
 
 @attrs.frozen(kw_only=True)
-class RelationKeys:
+class LookupKeys:
     """What to look a relation up by; a remote relation matching *any* given key is returned.
+
+    These are the values a backend searches by (``find_relations``). Matching has its own,
+    richer view of a relation, :class:`finlink.sync.matching.MatchKeys`; the old name
+    ``RelationKeys`` stays as an alias of this class.
 
     Attributes:
         reference: The reference finlink wrote when it created the relation (normally the CRM
@@ -62,6 +66,10 @@ class RelationKeys:
     def is_empty(self) -> bool:
         """True when no key is given."""
         return all(value is None for value in attrs.astuple(self))
+
+
+#: The former name of :class:`LookupKeys`, kept so existing backends and hosts keep working.
+RelationKeys = LookupKeys
 
 
 @attrs.frozen(kw_only=True)

@@ -1,33 +1,50 @@
-"""Match keys of a relation and the blocking index built once over an administration.
+"""The blocking index built once over an administration, and the value frequencies it knows.
 
 Matching 100,000 CRM relations against 100,000 remote ones cannot compare every pair (10¹⁰
-comparisons). Instead every remote relation is reduced once to its :class:`RelationKeys`
-(identifiers, normalised name and address), and :class:`CandidateIndex` files it under a
-handful of *blocking keys*: CRM key, KvK, VAT, IBAN, e-mail/web domain, normalised name,
-name+postcode+house number, postcode, street+house number+city, and uncommon name words. A
-CRM relation is then compared only with the few remote relations that share a blocking key.
+comparisons). Instead every remote relation is reduced once to its
+:class:`~finlink.sync.match_keys.MatchKeys`, and :class:`CandidateIndex` files it under
+*blocking keys*: the identifiers (CRM key, KvK, VAT, IBAN), and the cheap keys a fuzzy match
+is looked for by: e-mail/web domain, phone number, normalised name, postcode and house
+number, street+house number+city, and the name's two rarest words. A CRM relation is compared
+only with the relations sharing one of its keys.
+
+Cost stays linear because every fuzzy block is capped (:attr:`CandidateIndex.max_block`). A
+block over the cap ("bakkerij", "jansen", a business park's postcode, a chain's name) falls
+back to the part of it in the subject's postcode area (:attr:`MatchKeys.area`); when even
+that part is over the cap, the block is skipped: other keys still find a true pair, and a
+name shared by that many relations proves little anyway. Identifier blocks are never capped.
+
+The blocks double as frequency tables (:meth:`CandidateIndex.frequency`): how many indexed
+relations carry a name, a name word, a postcode or a city. The Fellegi-Sunter scorer uses
+them so that a common value agreeing counts for less than a rare one.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Literal
 
-import attrs
-
 from finlink.backends.records import RemoteRecord
 from finlink.model.relation import Relation
-from finlink.sync.names import AddressKey, NameKey, address_key, email_domain, name_key
-from finlink.sync.names import website_domain as _website_domain
+from finlink.sync.match_keys import MatchKeys, match_keys
+from finlink.sync.names import NameKey
 
-__all__ = ["BlockingField", "CandidateIndex", "RelationKeys", "relation_keys"]
+__all__ = [
+    "BLOCKING_WORDS",
+    "BlockingField",
+    "CandidateIndex",
+    "FrequencyField",
+    "RelationKeys",
+    "relation_keys",
+]
+
+#: The former names of :class:`~finlink.sync.match_keys.MatchKeys` and
+#: :func:`~finlink.sync.match_keys.match_keys`, kept for existing hosts.
+RelationKeys = MatchKeys
+relation_keys = match_keys
 
 #: The exact-key blocks :meth:`CandidateIndex.find` can look in.
 BlockingField = Literal[
-    "crm_key", "kvk", "vat", "iban", "domain", "name", "name_address", "postcode", "street_house"
-]
-_EXACT_FIELDS: tuple[BlockingField, ...] = (
     "crm_key",
     "kvk",
     "vat",
@@ -37,127 +54,37 @@ _EXACT_FIELDS: tuple[BlockingField, ...] = (
     "name_address",
     "postcode",
     "street_house",
+    "postcode_house",
+    "phone",
+]
+#: The values :meth:`CandidateIndex.frequency` counts.
+FrequencyField = Literal["name", "word", "postcode", "city"]
+
+_SINGLE_FIELDS: tuple[BlockingField, ...] = (
+    "crm_key",
+    "kvk",
+    "vat",
+    "iban",
+    "name",
+    "postcode",
+    "street_house",
+    "postcode_house",
 )
+# The capped blocks a fuzzy match is looked for in, besides the rarest name words. Not the
+# postcode alone: in a dense area it holds dozens of businesses with other names, which
+# the name cutoff would drop anyway; the same address is postcode_house's job.
+_FUZZY_FIELDS: tuple[BlockingField, ...] = (
+    "name",
+    "postcode_house",
+    "street_house",
+    "phone",
+    "domain",
+)
+#: How many of a name's words (the rarest in the index) form blocks: one typo in a word
+#: still leaves the other.
+BLOCKING_WORDS = 2
 
-# Words too common in company names to say anything on their own; they stay in the name (and
-# its fuzzy score) but never form a block.
-_STOP_WORDS = frozenset({"de", "het", "van", "der", "den", "en", "t", "te", "op", "in", "aan"})
-
-
-_NOT_ALNUM = re.compile(r"[\W_]+")
-
-
-def _compact(value: str | None) -> str | None:
-    if not value:
-        return None
-    if value.isalnum():
-        return value.upper()
-    return _NOT_ALNUM.sub("", value).upper() or None
-
-
-@attrs.frozen(kw_only=True, eq=False)
-class RelationKeys:
-    """A relation reduced to what matching compares, computed once.
-
-    Equality is identity: two key sets are the same only when they are the same object, so an
-    index never confuses two remote records with identical data.
-
-    Attributes:
-        record_id: The remote id for a remote record, the CRM key for a CRM relation.
-        relation: The relation itself.
-        crm_key: The CRM key: the one finlink wrote into the remote record, or the CRM
-            relation's own id.
-        kvk: KvK / Belgian enterprise number, digits only.
-        vat: VAT number, compact and upper case.
-        iban: IBAN, compact and upper case.
-        domains: E-mail and web domains, free-mail providers left out, sorted.
-        name: The normalised name.
-        address: The normalised visiting (else postal) address, or None.
-        active: False for a remote record that is blocked or archived.
-        name_address: Exact-match key: compact name, postcode and house number, or None when
-            one of them is missing.
-        street_house: Street, house number and city: the address key when a postcode is
-            missing; None when one of them is missing.
-    """
-
-    record_id: str
-    relation: Relation
-    crm_key: str | None
-    kvk: str | None
-    vat: str | None
-    iban: str | None
-    domains: tuple[str, ...]
-    name: NameKey
-    address: AddressKey | None
-    active: bool = True
-    name_address: str | None = attrs.field(init=False)
-    street_house: str | None = attrs.field(init=False)
-
-    def __attrs_post_init__(self) -> None:
-        # Computed once: both are blocking keys, looked up for every subject.
-        address, name_address, street_house = self.address, None, None
-        if address is not None and address.house is not None:
-            if address.postcode:
-                name_address = f"{self.name.compact}|{address.postcode}|{address.house}"
-            if address.street and address.city:
-                street_house = f"{address.street}|{address.house}|{address.city}"
-        object.__setattr__(self, "name_address", name_address)
-        object.__setattr__(self, "street_house", street_house)
-
-    def blocking_words(self) -> list[str]:
-        """Name words that may form a block: no stop words or single letters, sorted."""
-        return [w for w in self.name.tokens if w not in _STOP_WORDS and len(w) > 1]
-
-
-def relation_keys(
-    relation: Relation,
-    *,
-    record_id: str | None = None,
-    crm_key: str | None = None,
-    active: bool = True,
-    known_names: Mapping[str, NameKey] | None = None,
-) -> RelationKeys:
-    """Compute the match keys of ``relation``.
-
-    Args:
-        relation: A CRM relation or the data of a remote record.
-        record_id: The id to report in decisions; defaults to ``relation.id``.
-        crm_key: The CRM key the record carries (for a CRM relation: its own id).
-        active: Whether the record is active.
-        known_names: Names already normalised (an index's :attr:`CandidateIndex.known_names`);
-            most CRM relations carry a name the administration also has, so this saves
-            normalising it twice.
-    """
-    address = relation.address
-    country = address.country.strip().upper() if address else ""
-    vat = _compact(relation.vat_number)
-    kvk = _compact(relation.coc_number)
-    if kvk is not None and country == "BE":
-        # A Belgian enterprise number *is* the VAT number without "BE"; old numbers had 9
-        # digits and gained a leading 0 (KBO, 2007).
-        kvk = kvk.removeprefix("BE")
-        kvk = "0" + kvk if len(kvk) == 9 else kvk
-    elif kvk is None and vat is not None and vat.startswith("BE"):
-        kvk = vat[2:]
-    found = [email_domain(relation.email), _website_domain(relation.website)]
-    found.extend(email_domain(contact.email) for contact in relation.contacts if contact.email)
-    domains = {d for d in found if d}
-    return RelationKeys(
-        record_id=record_id if record_id is not None else relation.id,
-        relation=relation,
-        crm_key=crm_key,
-        kvk=kvk,
-        vat=vat,
-        iban=_compact(relation.iban),
-        domains=tuple(sorted(domains)) if domains else (),
-        name=(known_names or {}).get(relation.name) or name_key(relation.name),
-        address=(
-            address_key(address.line1, address.postcode, address.city, address.country)
-            if address
-            else None
-        ),
-        active=active,
-    )
+_Block = MatchKeys | list[MatchKeys]
 
 
 class CandidateIndex:
@@ -169,18 +96,26 @@ class CandidateIndex:
 
     Args:
         keys: The key sets to index.
-        max_block: Name-word blocks larger than this are too common to be useful ("bakkerij")
-            and are skipped; exact identifier blocks are never capped.
+        max_block: The cap on every fuzzy block (name, name word, postcode, address, phone,
+            domain): a larger block is narrowed to the subject's postcode area, or skipped
+            when that part is still larger. Identifier blocks are never capped.
     """
 
-    def __init__(self, keys: Iterable[RelationKeys], *, max_block: int = 50) -> None:
+    def __init__(self, keys: Iterable[MatchKeys], *, max_block: int = 50) -> None:
+        if max_block < 1:
+            raise ValueError(f"max_block must be at least 1, not {max_block}")
         self.max_block = max_block
-        self._all: list[RelationKeys] = []
+        self._all: list[MatchKeys] = []
         # A block holding one relation stores it bare, not in a list: most identifier blocks
         # hold exactly one, and 100,000 one-element lists cost ~9 MB for nothing.
-        self._exact: dict[str, dict[str, _Block]] = {name: {} for name in _EXACT_FIELDS}
+        self._exact: dict[str, dict[str, _Block]] = {
+            name: {} for name in (*_SINGLE_FIELDS, "domain", "phone")
+        }
         self._words: dict[str, _Block] = {}
+        self._cities: dict[str, int] = {}
         self._names: dict[str, NameKey] = {}
+        # Oversized blocks split by postcode area, built on first use.
+        self._split: dict[tuple[str, str], dict[str, list[MatchKeys]]] = {}
         for key in keys:
             self.add(key)
 
@@ -189,9 +124,9 @@ class CandidateIndex:
         """The normalised name of every indexed relation, by the name as written."""
         return self._names
 
-    def keys_for(self, relation: Relation) -> RelationKeys:
+    def keys_for(self, relation: Relation) -> MatchKeys:
         """The keys of a CRM relation to match against this index (its id is its CRM key)."""
-        return relation_keys(relation, crm_key=relation.id, known_names=self._names)
+        return match_keys(relation, crm_key=relation.id, known_names=self._names)
 
     @classmethod
     def from_records(
@@ -201,7 +136,7 @@ class CandidateIndex:
         index = cls((), max_block=max_block)
         for record in records:
             index.add(
-                relation_keys(
+                match_keys(
                     record.data,
                     record_id=record.remote_id,
                     crm_key=record.crm_key,
@@ -218,10 +153,10 @@ class CandidateIndex:
         """Index plain relations (e.g. the CRM's own file, to look for duplicates in it)."""
         index = cls((), max_block=max_block)
         for relation in relations:
-            index.add(relation_keys(relation, known_names=index._names))
+            index.add(match_keys(relation, known_names=index._names))
         return index
 
-    def add(self, keys: RelationKeys) -> None:
+    def add(self, keys: MatchKeys) -> None:
         """File one more key set under all its blocking keys."""
         self._all.append(keys)
         self._names.setdefault(keys.relation.name, keys.name)
@@ -233,43 +168,58 @@ class CandidateIndex:
             ("vat", keys.vat),
             ("iban", keys.iban),
             ("name", keys.name.compact),
-            ("name_address", keys.name_address),
             ("postcode", address.postcode if address else None),
             ("street_house", keys.street_house),
+            ("postcode_house", keys.postcode_house),
         ):
             if value:
-                block = exact[field]
-                # Inlined _put: this loop runs eight times per relation indexed.
-                found = block.get(value)
-                if found is None:
-                    block[value] = keys
-                elif isinstance(found, list):
-                    found.append(keys)
-                else:
-                    block[value] = [found, keys]
+                _put(exact[field], value, keys)
         for domain in keys.domains:
             _put(exact["domain"], domain, keys)
+        for phone in keys.phones:
+            _put(exact["phone"], phone, keys)
         for word in keys.blocking_words():
             _put(self._words, word, keys)
+        if address is not None and address.city:
+            self._cities[address.city] = self._cities.get(address.city, 0) + 1
+        if self._split:
+            # A block split earlier must see the newcomer too.
+            self._split.clear()
 
     def __len__(self) -> int:
         return len(self._all)
 
-    def __iter__(self) -> Iterator[RelationKeys]:
+    def __iter__(self) -> Iterator[MatchKeys]:
         return iter(self._all)
 
-    def find(self, field: BlockingField, subject: RelationKeys) -> list[RelationKeys]:
+    def frequency(self, field: FrequencyField, value: str | None) -> int:
+        """How many indexed relations carry ``value`` (0 for None or an unknown value).
+
+        ``value`` is a normalised compact name, a name word, a postcode key or a city key.
+        """
+        if not value:
+            return 0
+        if field == "city":
+            return self._cities.get(value, 0)
+        if field == "word":
+            return _size(self._words.get(value))
+        return _size(self._exact[field].get(value))
+
+    def find(self, field: BlockingField, subject: MatchKeys) -> list[MatchKeys]:
         """The indexed relations sharing ``subject``'s value of ``field`` (never ``subject``).
 
-        Raises:
-            KeyError: ``field`` is not a blocking field.
+        Uncapped: use it for identifiers. Raises ``KeyError`` for an unknown field.
         """
-        block = self._exact[field]
-        if field == "domain":
-            found: list[RelationKeys] = []
-            for domain in subject.domains:
-                found.extend(_members(block.get(domain)))
+        block = self._exact.get(field, {})
+        if field in ("domain", "phone"):
+            found: list[MatchKeys] = []
+            for shared in subject.domains if field == "domain" else subject.phones:
+                found.extend(_members(block.get(shared)))
             return _unique_others(found, subject) if found else found
+        if field == "name_address":
+            # Not stored: the same address, then the same name.
+            compact = subject.name.compact
+            return [k for k in self.find("postcode_house", subject) if k.name.compact == compact]
         value = _field_value(field, subject)
         if not value:
             return []
@@ -280,32 +230,57 @@ class CandidateIndex:
             return [k for k in members if k is not subject]
         return [members]
 
-    def name_block(self, subject: RelationKeys) -> list[RelationKeys]:
-        """Candidates for fuzzy name matching.
+    def capped(self, kind: str, value: str, subject: MatchKeys) -> Sequence[MatchKeys]:
+        """One fuzzy block, at most :attr:`max_block` long (see the module docstring).
 
-        They have the same normalised name, postcode, or street and house number, or share an
-        uncommon name word; blocks of more than ``max_block`` relations are skipped as
-        uninformative ("bakkerij", "jansen").
+        Args:
+            kind: A blocking field, or ``word`` for a name word.
+            value: The block's key.
+            subject: Whose postcode area narrows an oversized block.
         """
-        cap = self.max_block
-        found: list[RelationKeys] = []
-        for field in ("name", "postcode", "street_house"):
-            value = _field_value(field, subject)
-            if value:
-                members = _members(self._exact[field].get(value))
-                if len(members) <= cap:
-                    found.extend(members)
-        for word in subject.blocking_words():
-            members = _members(self._words.get(word))
-            if len(members) <= cap:
-                found.extend(members)
+        blocks = self._words if kind == "word" else self._exact[kind]
+        members = _members(blocks.get(value))
+        if len(members) <= self.max_block:
+            return members
+        if subject.area is None:
+            return ()
+        split = self._split.get((kind, value))
+        if split is None:
+            split = {}
+            for keys in members:
+                if keys.area is not None:
+                    split.setdefault(keys.area, []).append(keys)
+            self._split[kind, value] = split
+        narrowed = split.get(subject.area, ())
+        return narrowed if len(narrowed) <= self.max_block else ()
+
+    def name_block(self, subject: MatchKeys) -> list[MatchKeys]:
+        """Candidates for fuzzy matching: every capped block the subject has a key for.
+
+        The same normalised name, postcode and house number, street and house number and
+        city, phone number, e-mail or web domain, or one of the name's two rarest words; each
+        block at most :attr:`max_block` long, so a subject has at most a few hundred
+        candidates however large the administration.
+        """
+        found: list[MatchKeys] = []
+        for field in _FUZZY_FIELDS:
+            if field == "domain":
+                values: Iterable[str] = subject.domains
+            elif field == "phone":
+                values = subject.phones
+            else:
+                value = _field_value(field, subject)
+                values = (value,) if value else ()
+            for value in values:
+                found.extend(self.capped(field, value, subject))
+        words = self._words
+        rarest = sorted(subject.blocking_words(), key=lambda w: (_size(words.get(w)), w))
+        for word in rarest[:BLOCKING_WORDS]:
+            found.extend(self.capped("word", word, subject))
         return _unique_others(found, subject)
 
 
-_Block = RelationKeys | list[RelationKeys]
-
-
-def _put(blocks: dict[str, _Block], value: str, keys: RelationKeys) -> None:
+def _put(blocks: dict[str, _Block], value: str, keys: MatchKeys) -> None:
     block = blocks.get(value)
     if block is None:
         blocks[value] = keys
@@ -315,13 +290,19 @@ def _put(blocks: dict[str, _Block], value: str, keys: RelationKeys) -> None:
         blocks[value] = [block, keys]
 
 
-def _members(block: _Block | None) -> Sequence[RelationKeys]:
+def _members(block: _Block | None) -> Sequence[MatchKeys]:
     if block is None:
         return ()
     return block if isinstance(block, list) else (block,)
 
 
-def _field_value(field: str, subject: RelationKeys) -> str | None:
+def _size(block: _Block | None) -> int:
+    if block is None:
+        return 0
+    return len(block) if isinstance(block, list) else 1
+
+
+def _field_value(field: str, subject: MatchKeys) -> str | None:
     if field == "postcode":
         return subject.address.postcode if subject.address else None
     if field == "name":
@@ -330,11 +311,8 @@ def _field_value(field: str, subject: RelationKeys) -> str | None:
     return value
 
 
-def _unique_others(found: list[RelationKeys], subject: RelationKeys) -> list[RelationKeys]:
-    seen: set[int] = {id(subject)}
-    out: list[RelationKeys] = []
-    for keys in found:
-        if id(keys) not in seen:
-            seen.add(id(keys))
-            out.append(keys)
-    return out
+def _unique_others(found: list[MatchKeys], subject: MatchKeys) -> list[MatchKeys]:
+    # Keys hash by identity (eq=False): dict.fromkeys drops repeats in C, keeping the order.
+    unique = dict.fromkeys(found)
+    unique.pop(subject, None)
+    return list(unique)

@@ -9,7 +9,8 @@ from typing import Protocol
 import attrs
 
 from finlink._errors import ConfigurationError
-from finlink.sync.candidates import CandidateIndex, RelationKeys
+from finlink.sync.candidates import CandidateIndex
+from finlink.sync.match_keys import MatchKeys
 
 __all__ = [
     "Alternative",
@@ -119,7 +120,7 @@ class ScoredCandidate:
         evidence: Phrases saying what matched and what did not.
     """
 
-    keys: RelationKeys
+    keys: MatchKeys
     score: int
     evidence: tuple[str, ...]
 
@@ -138,7 +139,7 @@ class Matcher(Protocol):
         ...
 
     def __call__(
-        self, subject: RelationKeys, index: CandidateIndex, config: MatchConfig
+        self, subject: MatchKeys, index: CandidateIndex, config: MatchConfig
     ) -> MatchDecision | None:
         """Decide about ``subject`` (the CRM relation's keys), or return None to pass."""
         ...

@@ -1,38 +1,36 @@
-"""The built-in matchers, strongest evidence first, and the pair comparison they share.
+"""The built-in matchers, strongest evidence first.
 
-Every matcher finds candidates through one block of the :class:`CandidateIndex`, then scores
-each one with the same comparison (:func:`compare`), so evidence reads the same whichever rule
-decided. Scores start from the strength of the rule that found the candidate and are adjusted:
+The certain tiers run first and score by rule; the fuzzy part is weighed (Fellegi-Sunter,
+:mod:`finlink.sync.fellegi_sunter`). Scores of the rule-based tiers start from the strength
+of the rule that found the candidate and are adjusted:
 
 - `crm_key`, base 100: -30 per conflicting KvK or VAT number.
 - `kvk` and `vat`, base 97; `iban`, base 92: lenient name similarity below 90 -6, below 75
-  -12, below 60 -25; same address +3; -30 per conflicting KvK or VAT number.
+  -12, below 60 -25; same address +3; for VAT and IBAN another legal form -6, only one a
+  holding -15 (a fiscal unity shares one VAT number); -30 per conflicting KvK or VAT number.
+  A candidate of another establishment (vestigingsnummer) is no candidate at all, and when
+  several relations share the number and none is at this address, the rule passes: the
+  number names a company with several establishments, and the name rules look for this one.
 - `email_domain`, base the name similarity -5: same address +5, another address -10; another
-  legal form -6, only one a holding -15; -30 per conflict. It links or passes, never sends to
-  review on its own.
-- `name_address`, base 95: another legal form -6, only one a holding -15; -30 per conflicting
-  KvK or VAT number.
-- `fuzzy_name`, base the name similarity: same address +5, same postcode but another house
-  number -5, another address or one missing -15; shared domain +3; another legal form -6,
-  only one a holding -15; -30 per conflicting KvK or VAT number.
+  legal form -6, only one a holding -15. It links or passes, never sends to review on its
+  own.
+- `name_address`, base 95: another legal form -6, only one a holding -15.
+- `fuzzy_name` (:class:`~finlink.sync.fellegi_sunter.FellegiSunterMatcher`): the match
+  probability of the Fellegi-Sunter match weight, at most 99.
 
-"Name similarity" (:func:`name_similarity`) is computed on the normalised names, legal forms
-removed: the best of rapidfuzz's ``ratio`` and ``token_sort_ratio``. ``token_sort_ratio``
-ignores word order ("De Vries Bakkerij") and, unlike ``WRatio``, ``partial_ratio`` or
-``token_set_ratio``, does *not* score a name that merely contains the other ("Jansen" in
-"Jansen Holding") as a perfect match: a holding and its operating company are different
-debtors. ``ratio`` covers its blind spot, a typo in a first letter that reorders the sorted
-words. Beside a shared KvK, VAT number or IBAN the name is only a sanity check, so there the
-lenient form (also ``token_set_ratio``) applies. An exact name+address match, or any
-identifier match, is never dismissed: at worst it goes to review.
+The name rules (`email_domain`, `name_address`, `fuzzy_name`) never link or review a
+candidate with evidence against it (:func:`~finlink.sync.comparison.evidence_against`: two
+KvK numbers, two VAT numbers of one country, two establishment numbers): `fuzzy_name`
+decides CREATE and names that evidence. An identifier match is never dismissed: at worst it
+goes to review.
 """
 
 from __future__ import annotations
 
 import attrs
-from rapidfuzz.fuzz import ratio, token_set_ratio, token_sort_ratio
 
-from finlink.sync.candidates import BlockingField, CandidateIndex, RelationKeys
+from finlink.sync.candidates import BlockingField, CandidateIndex
+from finlink.sync.comparison import PairComparison, compare, evidence_against, name_similarity
 from finlink.sync.decisions import (
     MatchConfig,
     MatchDecision,
@@ -40,11 +38,14 @@ from finlink.sync.decisions import (
     ScoredCandidate,
     decide,
 )
+from finlink.sync.fellegi_sunter import FellegiSunterMatcher
+from finlink.sync.match_keys import MatchKeys
 
 __all__ = [
     "DEFAULT_MATCHERS",
     "CrmKeyMatcher",
     "EmailDomainMatcher",
+    "FellegiSunterMatcher",
     "FuzzyNameMatcher",
     "IdentifierMatcher",
     "NameAddressMatcher",
@@ -54,187 +55,8 @@ __all__ = [
 ]
 
 _CONFLICT_PENALTY = 30
-# "Jansen B.V." and "Jansen V.O.F." at one address are often the old partnership and the new
-# company: two legal entities, so a person should look.
-_LEGAL_FORM_PENALTY = 6
-# Words that make a name a holding or management company: "Jansen Beheer B.V." is the
-# director's holding, a different debtor from the operating "Jansen B.V." at the same address.
-_HOLDING_WORDS = frozenset(
-    {"holding", "beheer", "beheermaatschappij", "participaties", "management", "invest"}
-)
-_HOLDING_PENALTY = 15
-
-
-def _mask_iban(iban: str) -> str:
-    # Evidence is shown to people and may be logged: the last four characters identify the
-    # account well enough for a bookkeeper without spreading the full number.
-    return f"ending {iban[-4:]}"
-
-
-@attrs.frozen(kw_only=True)
-class PairComparison:
-    """How a CRM relation and a candidate compare, field by field.
-
-    Attributes:
-        name_score: Name similarity 0-100 (100 for equal normalised names).
-        same_address: True when postcode and house number (or street, house number and city)
-            agree; False when both have an address and they differ; None when one is missing.
-        same_postcode: Whether both have the same postcode (False also when one lacks it).
-        other_legal_form: Both names carry a legal form and they differ (BV vs VOF).
-        entity_penalty: Points the name rules subtract because the names suggest two legal
-            entities: 6 for another legal form, 15 when only one is a holding ("Jansen
-            Beheer B.V." next to "Jansen B.V.").
-        conflicts: Phrases naming conflicting strong identifiers (KvK, VAT).
-        agreements: Phrases naming shared identifiers.
-        phrases: The name and address phrases, for evidence.
-    """
-
-    name_score: int
-    same_address: bool | None
-    same_postcode: bool
-    other_legal_form: bool
-    entity_penalty: int
-    conflicts: tuple[str, ...]
-    agreements: tuple[str, ...]
-    phrases: tuple[str, ...]
-
-
-def name_similarity(
-    subject: RelationKeys, candidate: RelationKeys, *, lenient: bool = False, cutoff: float = 0
-) -> float:
-    """Similarity 0-100 of two normalised names.
-
-    The best of rapidfuzz's ``ratio`` (typos, in word order) and ``token_sort_ratio`` (word
-    order ignored; on its own it is thrown off by a typo in a first letter, which changes the
-    sort order). ``lenient`` also takes ``token_set_ratio``, which scores a name contained in
-    the other as 100: right as a sanity check beside a shared KvK, wrong as evidence on its own.
-    Returns 0 below ``cutoff``.
-    """
-    mine, theirs = subject.name, candidate.name
-    if mine.compact == theirs.compact:
-        return 100.0
-    score = max(
-        ratio(mine.text, theirs.text, score_cutoff=cutoff),
-        token_sort_ratio(mine.text, theirs.text, score_cutoff=cutoff),
-    )
-    if lenient:
-        score = max(score, token_set_ratio(mine.text, theirs.text, score_cutoff=cutoff))
-    return score
-
-
-def compare(
-    subject: RelationKeys,
-    candidate: RelationKeys,
-    *,
-    name_score: float | None = None,
-    lenient: bool = False,
-) -> PairComparison:
-    """Compare two relations' keys and describe the result in plain words.
-
-    Args:
-        subject: The CRM relation's keys.
-        candidate: The candidate's keys.
-        name_score: The name similarity, when the caller already computed it.
-        lenient: Use the lenient name similarity (see :func:`name_similarity`).
-    """
-    agreements: list[str] = []
-    conflicts: list[str] = []
-    for label, mine, theirs in (
-        ("KvK", subject.kvk, candidate.kvk),
-        ("VAT number", subject.vat, candidate.vat),
-    ):
-        if mine and theirs:
-            if mine == theirs:
-                agreements.append(f"same {label} {mine}")
-            else:
-                conflicts.append(f"different {label} ({mine} vs {theirs})")
-    if subject.iban and subject.iban == candidate.iban:
-        agreements.append(f"same IBAN {_mask_iban(subject.iban)}")
-    shared = set(subject.domains).intersection(candidate.domains)
-    if shared:
-        agreements.append(f"same e-mail/web domain {min(shared)}")
-
-    phrases: list[str] = []
-    mine_name, their_name = subject.relation.name, candidate.relation.name
-    if subject.name.compact == candidate.name.compact:
-        score = 100
-        phrases.append(
-            f"same name {mine_name!r}"
-            if mine_name == their_name
-            else f"name {mine_name!r} = {their_name!r} once normalised"
-        )
-    else:
-        if name_score is None:
-            name_score = name_similarity(subject, candidate, lenient=lenient)
-        score = round(name_score)
-        phrases.append(f"name {mine_name!r} ≈ {their_name!r} ({score})")
-
-    mine_form, their_form = subject.name.legal_form, candidate.name.legal_form
-    other_form = bool(mine_form and their_form and mine_form != their_form)
-    if other_form:
-        phrases.append(f"different legal form ({mine_form} vs {their_form})")
-    holding = _HOLDING_WORDS.intersection(subject.name.tokens).symmetric_difference(
-        _HOLDING_WORDS.intersection(candidate.name.tokens)
-    )
-    penalty = _LEGAL_FORM_PENALTY * other_form
-    if holding:
-        penalty += _HOLDING_PENALTY
-        phrases.append(f"only one of them is a holding ({', '.join(sorted(holding))})")
-    same_address, same_postcode = _compare_addresses(subject, candidate, phrases)
-    return PairComparison(
-        name_score=score,
-        same_address=same_address,
-        same_postcode=same_postcode,
-        other_legal_form=other_form,
-        entity_penalty=penalty,
-        conflicts=tuple(conflicts),
-        agreements=tuple(agreements),
-        phrases=tuple(phrases),
-    )
-
-
-def _same_address(subject: RelationKeys, candidate: RelationKeys) -> tuple[bool | None, bool]:
-    """(Same address, or None when one is missing or too vague; same postcode)."""
-    mine, theirs = subject.address, candidate.address
-    if mine is None or theirs is None:
-        return None, False
-    same_postcode = bool(mine.postcode) and mine.postcode == theirs.postcode
-    same_house = mine.number is not None and mine.house == theirs.house
-    if same_house and (
-        same_postcode
-        or (mine.street and mine.city and mine.street == theirs.street and mine.city == theirs.city)
-    ):
-        return True, same_postcode
-    if same_postcode or (mine.postcode and theirs.postcode):
-        return False, same_postcode
-    if mine.city and theirs.city and mine.city != theirs.city:
-        return False, False
-    return None, False
-
-
-def _compare_addresses(
-    subject: RelationKeys, candidate: RelationKeys, phrases: list[str]
-) -> tuple[bool | None, bool]:
-    """Return (same address or None when unknown, same postcode); append the phrase."""
-    same_address, same_postcode = _same_address(subject, candidate)
-    mine, theirs = subject.address, candidate.address
-    if mine is None or theirs is None:
-        phrases.append("no address to compare")
-        return same_address, same_postcode
-    number = f"{mine.number}{mine.addition.upper()}"
-    shown = subject.relation.address.postcode if subject.relation.address else ""
-    if same_address and same_postcode:
-        phrases.append(f"same postcode {shown} and house number {number}")
-    elif same_address:
-        phrases.append(f"same street and house number {number} in the same city")
-    elif same_postcode:
-        phrases.append(f"same postcode {shown} but another house number")
-    elif mine.postcode and theirs.postcode:
-        other = candidate.relation.address.postcode if candidate.relation.address else ""
-        phrases.append(f"different postcode ({shown} vs {other})")
-    elif same_address is False:
-        phrases.append("different city")
-    return same_address, same_postcode
+#: The former name of the ``fuzzy_name`` rule's class.
+FuzzyNameMatcher = FellegiSunterMatcher
 
 
 def _name_penalty(score: int) -> int:
@@ -248,7 +70,7 @@ def _name_penalty(score: int) -> int:
 
 
 def _scored(
-    candidate: RelationKeys, score: int, pair: PairComparison, lead: tuple[str, ...]
+    candidate: MatchKeys, score: int, pair: PairComparison, lead: tuple[str, ...]
 ) -> ScoredCandidate:
     score -= _CONFLICT_PENALTY * len(pair.conflicts)
     evidence = list(lead)
@@ -271,7 +93,7 @@ class CrmKeyMatcher:
     name: str = "crm_key"
 
     def __call__(
-        self, subject: RelationKeys, index: CandidateIndex, config: MatchConfig
+        self, subject: MatchKeys, index: CandidateIndex, config: MatchConfig
     ) -> MatchDecision | None:
         """Link to the record carrying the CRM key; review when its KvK/VAT conflicts."""
         scored = []
@@ -300,21 +122,35 @@ class IdentifierMatcher:
     base: int
 
     def __call__(
-        self, subject: RelationKeys, index: CandidateIndex, config: MatchConfig
+        self, subject: MatchKeys, index: CandidateIndex, config: MatchConfig
     ) -> MatchDecision | None:
         """Score the candidates sharing the identifier; never dismiss them."""
         scored = []
         found = index.find(self.field, subject)
         if not found:
             return None
+        here = False
         for candidate in found:
+            if _other_establishment(subject, candidate):
+                continue
             pair = compare(subject, candidate, lenient=True)
             score = self.base - _name_penalty(pair.name_score)
             if pair.same_address:
                 score += 3
+            if self.field != "kvk":
+                # The members of a fiscal unity share one VAT number, a group often one bank
+                # account: a holding beside its subsidiary is two debtors. A KvK number is
+                # the legal entity itself.
+                score -= pair.entity_penalty
             prefix = _LEADS.get(self.field, "same")
             lead = tuple(a for a in pair.agreements if a.startswith(prefix))
             scored.append(_scored(candidate, score, pair, lead))
+            here = here or bool(pair.same_address)
+        if len(scored) > 1 and not here:
+            # Several relations share the number and none is at this address: it names a
+            # company with several establishments (a chain), not this one. The name and
+            # address rules look for this establishment.
+            return None
         return decide(self.name, scored, config, never_dismiss=True)
 
 
@@ -334,7 +170,7 @@ class NameAddressMatcher:
     base: int = 95
 
     def __call__(
-        self, subject: RelationKeys, index: CandidateIndex, config: MatchConfig
+        self, subject: MatchKeys, index: CandidateIndex, config: MatchConfig
     ) -> MatchDecision | None:
         """Link on an exact name and address; review when KvK or VAT conflict."""
         scored = []
@@ -342,6 +178,8 @@ class NameAddressMatcher:
         if not found:
             return None
         for candidate in found:
+            if evidence_against(subject, candidate):
+                continue  # fuzzy_name names the evidence when it decides CREATE
             pair = compare(subject, candidate)
             score = self.base - pair.entity_penalty
             scored.append(_scored(candidate, score, pair, ()))
@@ -362,7 +200,7 @@ class EmailDomainMatcher:
     name: str = "email_domain"
 
     def __call__(
-        self, subject: RelationKeys, index: CandidateIndex, config: MatchConfig
+        self, subject: MatchKeys, index: CandidateIndex, config: MatchConfig
     ) -> MatchDecision | None:
         """Link a domain-sharing candidate with a close name; otherwise pass.
 
@@ -374,6 +212,8 @@ class EmailDomainMatcher:
         if not found:
             return None
         for candidate in found:
+            if evidence_against(subject, candidate):
+                continue
             pair = compare(subject, candidate)
             score = pair.name_score - 5 - pair.entity_penalty
             if pair.same_address:
@@ -387,58 +227,18 @@ class EmailDomainMatcher:
         return decision
 
 
-@attrs.frozen(kw_only=True)
-class FuzzyNameMatcher:
-    """A similar name (:func:`name_similarity`) in the same postcode or name-word block.
-
-    Attributes:
-        name: ``fuzzy_name``.
-    """
-
-    name: str = "fuzzy_name"
-
-    def __call__(
-        self, subject: RelationKeys, index: CandidateIndex, config: MatchConfig
-    ) -> MatchDecision | None:
-        """Score the name block by name similarity adjusted for the address.
-
-        Passes when no candidate reaches the review threshold.
-        """
-        scored = []
-        cutoff = config.review_threshold - 10  # no adjustment adds more than +8
-        found = index.name_block(subject)
-        if not found:
-            return None
-        for candidate in found:
-            name_score = name_similarity(subject, candidate, cutoff=cutoff)
-            if not name_score:
-                continue
-            same_address, same_postcode = _same_address(subject, candidate)
-            score = round(name_score) + _fuzzy_address_points(same_address, same_postcode)
-            if not set(subject.domains).isdisjoint(candidate.domains):
-                score += 3
-            if score < config.review_threshold:
-                # Evidence is only written for candidates that can still count: the legal
-                # form and conflict checks in compare() can only lower the score further.
-                continue
-            pair = compare(subject, candidate, name_score=name_score)
-            score -= pair.entity_penalty
-            # 100 is kept for exact evidence; a similar name never claims certainty.
-            scored.append(_scored(candidate, min(score, 99), pair, ()))
-        return decide(self.name, scored, config)
-
-
-def _fuzzy_address_points(same_address: bool | None, same_postcode: bool) -> int:
-    if same_address:
-        return 5
-    if same_postcode:
-        return -5
-    return -15  # another address, or one side has none: the name alone must carry it
+def _other_establishment(subject: MatchKeys, candidate: MatchKeys) -> bool:
+    mine, theirs = subject.establishment, candidate.establishment
+    return bool(mine and theirs and mine != theirs)
 
 
 #: The built-in matchers in their default order: strongest evidence first.
 DEFAULT_MATCHERS: tuple[
-    CrmKeyMatcher | IdentifierMatcher | NameAddressMatcher | EmailDomainMatcher | FuzzyNameMatcher,
+    CrmKeyMatcher
+    | IdentifierMatcher
+    | NameAddressMatcher
+    | EmailDomainMatcher
+    | FellegiSunterMatcher,
     ...,
 ] = (
     CrmKeyMatcher(),
@@ -447,5 +247,5 @@ DEFAULT_MATCHERS: tuple[
     IdentifierMatcher(name="iban", field="iban", base=92),
     EmailDomainMatcher(),
     NameAddressMatcher(),
-    FuzzyNameMatcher(),
+    FellegiSunterMatcher(),
 )

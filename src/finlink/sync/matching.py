@@ -22,7 +22,13 @@ from collections.abc import Iterable, Iterator
 import attrs
 
 from finlink.model.relation import Relation
-from finlink.sync.candidates import BlockingField, CandidateIndex, RelationKeys, relation_keys
+from finlink.sync.candidates import (
+    BlockingField,
+    CandidateIndex,
+    RelationKeys,
+    relation_keys,
+)
+from finlink.sync.comparison import evidence_against
 from finlink.sync.decisions import (
     Alternative,
     MatchConfig,
@@ -32,31 +38,39 @@ from finlink.sync.decisions import (
     ScoredCandidate,
     decide,
 )
+from finlink.sync.match_keys import MatchKeys, match_keys
 from finlink.sync.matchers import (
     DEFAULT_MATCHERS,
     CrmKeyMatcher,
     EmailDomainMatcher,
+    FellegiSunterMatcher,
     FuzzyNameMatcher,
     IdentifierMatcher,
     NameAddressMatcher,
     PairComparison,
     compare,
 )
+from finlink.sync.weights import DEFAULT_WEIGHTS, FieldWeight, MatchWeights
 
 __all__ = [
     "DEFAULT_MATCHERS",
+    "DEFAULT_WEIGHTS",
     "Alternative",
     "BlockingField",
     "CandidateIndex",
     "CrmKeyMatcher",
     "DuplicateGroup",
     "EmailDomainMatcher",
+    "FellegiSunterMatcher",
+    "FieldWeight",
     "FuzzyNameMatcher",
     "IdentifierMatcher",
     "MatchConfig",
     "MatchDecision",
+    "MatchKeys",
     "MatchOutcome",
     "MatchPipeline",
+    "MatchWeights",
     "Matcher",
     "NameAddressMatcher",
     "PairComparison",
@@ -64,7 +78,9 @@ __all__ = [
     "ScoredCandidate",
     "compare",
     "decide",
+    "evidence_against",
     "find_duplicates",
+    "match_keys",
     "relation_keys",
 ]
 
@@ -86,7 +102,7 @@ def _as_matchers(matchers: Iterable[Matcher]) -> tuple[Matcher, ...]:
 
 @attrs.frozen(kw_only=True)
 class MatchPipeline:
-    """Matchers run in order; the first that decides wins, and nothing found means CREATE.
+    """Matchers run in order; the first that links or reviews wins, otherwise CREATE.
 
     Attributes:
         matchers: The matchers, strongest evidence first (default :data:`DEFAULT_MATCHERS`:
@@ -147,13 +163,24 @@ class MatchPipeline:
         by_name = {m.name: m for m in self.matchers}
         return attrs.evolve(self, matchers=tuple(by_name[n] for n in names))
 
-    def decide(self, subject: RelationKeys, index: CandidateIndex) -> MatchDecision:
-        """Run the matchers on precomputed keys (see :func:`relation_keys`)."""
+    def decide(self, subject: MatchKeys, index: CandidateIndex) -> MatchDecision:
+        """Run the matchers on precomputed keys (see :func:`match_keys`).
+
+        The first LINK or REVIEW wins. A CREATE with reasons (``fuzzy_name`` saying why a
+        look-alike is another business) does not stop the matchers after it, so a host's
+        own matcher appended last still runs; it is the answer when none of them links or
+        reviews.
+        """
+        created: MatchDecision | None = None
         for matcher in self.matchers:
             decision = matcher(subject, index, self.config)
-            if decision is not None:
-                return decision
-        return _NOTHING
+            if decision is None:
+                continue
+            if decision.outcome is MatchOutcome.CREATE:
+                created = created or decision
+                continue
+            return decision
+        return created or _NOTHING
 
     def match(self, relation: Relation, index: CandidateIndex) -> MatchDecision:
         """Decide whether the CRM ``relation`` exists among the indexed relations."""

@@ -157,6 +157,7 @@ _WORD_ABBREVIATIONS = {
     "intl": "internationaal",
 }
 # A dot after a lone letter ("b.v.", "v.d."): dropped, so the letters join ("bv", "vd").
+_DOTS = re.compile(r"\.{2,}")
 _SINGLE_LETTER_DOT = re.compile(r"(?<=(?<![^\W\d_])[^\W\d_])\.")
 _NON_WORD = re.compile(r"[^0-9a-z]+")
 
@@ -216,6 +217,8 @@ def _tokens(text: str) -> list[str]:
     if "&" in folded or "+" in folded:
         folded = folded.replace("&", " en ").replace("+", " en ")
     if "." in folded:
+        if ".." in folded:  # "V..O.F.": a double stroke on the key
+            folded = _DOTS.sub(".", folded)
         folded = _SINGLE_LETTER_DOT.sub("", folded)
     if "vennootschap" in folded or "aansprakelijkheid" in folded or "oprichting" in folded:
         folded = _LONG_LEGAL_FORM.sub(lambda m: _LONG_LEGAL_FORMS[m.group(0)], folded)
@@ -272,6 +275,29 @@ def _legal_form_of(token: str) -> str | None:
 _EXPANSIONS = {**_WORD_ABBREVIATIONS, **_CONNECTIVES}
 
 
+_WRITTEN_OUT = {"besloten": "bv", "naamloze": "nv"}
+
+
+def _written_out_forms(tokens: list[str]) -> list[str]:
+    """``besloten vennootschap`` with a typo in the long word (``vennotschap``) is a BV too.
+
+    The exact spellings were replaced before tokenising; this catches a typed one.
+    """
+    out: list[str] = []
+    skip = False
+    for position, token in enumerate(tokens):
+        if skip:
+            skip = False
+            continue
+        following = tokens[position + 1] if position + 1 < len(tokens) else ""
+        if token in _WRITTEN_OUT and Levenshtein.distance(following, "vennootschap") <= 2:
+            out.append(_WRITTEN_OUT[token])
+            skip = True
+        else:
+            out.append(token)
+    return out
+
+
 @lru_cache(maxsize=4096)
 def name_key(name: str) -> NameKey:
     """Normalise a company name for matching (see the module docstring for the rules)."""
@@ -279,6 +305,8 @@ def name_key(name: str) -> NameKey:
     tokens = [expansions.get(t, t) for t in _tokens(name)]
     if "van der" in tokens:  # the one expansion of two words ("vd")
         tokens = " ".join(tokens).split()
+    if "besloten" in tokens or "naamloze" in tokens:
+        tokens = _written_out_forms(tokens)
     legal_form: str | None = None
     # Strip legal forms from both ends, but never the last remaining word: a relation
     # called just "Stichting" keeps its name.
@@ -292,7 +320,8 @@ def name_key(name: str) -> NameKey:
     return NameKey(
         text=text,
         compact=text.replace(" ", ""),
-        tokens=tuple(sorted(set(tokens))),
+        # Interned: a few thousand distinct words serve 100,000 names.
+        tokens=tuple(sorted({sys.intern(t) for t in tokens})),
         legal_form=legal_form,
     )
 

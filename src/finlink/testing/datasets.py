@@ -11,6 +11,9 @@ postcodes are of a kind PostNL issues, and cities fit their postcodes.
 >>> len(data.pairs)
 600
 
+:func:`dense_matching_dataset` (from :mod:`finlink.testing.dense_dataset`) draws a matching
+data set as dense, and as full of namesakes, chains and holdings, as a regional CRM's.
+
 :func:`invalid_relations` makes deliberately broken relations, each listing the fields that
 are wrong, for validation tests and demos.
 """
@@ -22,6 +25,7 @@ import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -34,11 +38,16 @@ from finlink.testing import _vocabulary as voc
 from finlink.testing._bookings import bookings, projects, tiny_pdf
 from finlink.testing.variants import VariantKind, make_variant
 
+if TYPE_CHECKING:
+    from finlink.testing.dense_dataset import DenseMatchingDataset, dense_matching_dataset
+
 __all__ = [
     "InvalidRelation",
     "MatchingDataset",
+    "DenseMatchingDataset",
     "VariantKind",
     "bookings",
+    "dense_matching_dataset",
     "invalid_relations",
     "make_relation",
     "make_variant",
@@ -417,3 +426,15 @@ def _sibling(rng: random.Random, relation: Relation, remote_id: str) -> Relation
         bic=None,
         contacts=(),
     )
+
+
+def __getattr__(name: str) -> object:
+    """Give the dense generator's names from here too, importing it on first use.
+
+    It builds on :class:`MatchingDataset` above, so importing it eagerly would be circular.
+    """
+    if name in ("DenseMatchingDataset", "dense_matching_dataset"):
+        from finlink.testing import dense_dataset  # noqa: PLC0415 - see the docstring
+
+        return getattr(dense_dataset, name)
+    raise AttributeError(f"module 'finlink.testing.datasets' has no attribute {name!r}")
