@@ -13,7 +13,7 @@ from finlink.sync._relations import RELATION, SUPPLIER_HALF, is_split
 from finlink.sync._run import Run
 from finlink.sync.report import Operation, OperationKind, Outcome, OutcomeStatus
 
-__all__ = ["PRELOAD_THRESHOLD", "is_linked", "is_unchanged", "preload"]
+__all__ = ["PRELOAD_THRESHOLD", "is_linked", "is_unchanged", "link_entry", "preload"]
 
 #: From this many relations in one batch, every link fingerprint is read at once.
 PRELOAD_THRESHOLD = 200
@@ -36,13 +36,14 @@ def preload(run: Run) -> None:
             }
 
 
-def _link(
+def link_entry(
     run: Run, name: str, entity: str, crm_key: str
 ) -> tuple[str, str | None, str | None] | None:
+    """(remote id, remote version, fingerprint) of a link, or None: preloaded or read."""
     table = run.fingerprints.get((name, entity))
     if table is not None:
         return table.get(crm_key)
-    link = run.store.get_link(name, entity, crm_key)
+    link = run.get_link(name, entity, crm_key)
     if link is None:
         return None
     fingerprint = (link.snapshot or {}).get("fingerprint")
@@ -55,7 +56,7 @@ def _link(
 
 def is_linked(run: Run, name: str, crm_key: str) -> bool:
     """Whether the relation has a link in the administration."""
-    return _link(run, name, RELATION, crm_key) is not None
+    return link_entry(run, name, RELATION, crm_key) is not None
 
 
 def is_unchanged(run: Run, name: str, relation: Relation, fingerprint: str) -> bool:
@@ -63,7 +64,7 @@ def is_unchanged(run: Run, name: str, relation: Relation, fingerprint: str) -> b
     adm = run.administrations[name]
     found: list[tuple[str, str]] = []
     for entity in _entities(run, name, relation):
-        entry = _link(run, name, entity, relation.id)
+        entry = link_entry(run, name, entity, relation.id)
         if entry is None or entry[2] != fingerprint:
             return False
         remote_id, version, _ = entry

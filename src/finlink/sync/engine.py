@@ -33,6 +33,7 @@ from finlink.model.relation import Relation
 from finlink.model.validation import check
 from finlink.serialization import from_dict, to_dict
 from finlink.sync._bookings import BOOKING, PROJECT, sync_booking, sync_project
+from finlink.sync._intents import INTENT_BATCH, reserve_intents
 from finlink.sync._relations import RELATION, SUPPLIER_HALF, refresh_remote, sync_relation
 from finlink.sync._run import AdministrationRun, Run, by_name, describe_error, route_all
 from finlink.sync._unchanged import PRELOAD_THRESHOLD, is_linked, is_unchanged, preload
@@ -219,8 +220,26 @@ class SyncEngine:
             if entity == RELATION:
                 self._refresh(run, name)
         started = self.clock.now()
-        for record in batch:
-            self._one(run, entity, record)
+        try:
+            if entity == RELATION and not run.dry_run:
+                for first in range(0, len(batch), INTENT_BATCH):
+                    ready = [
+                        (record, *prepared)
+                        for record in batch[first : first + INTENT_BATCH]
+                        if (prepared := self._prepare(run, entity, record)) is not None
+                    ]
+                    # One commit makes the whole chunk's create intents durable (and the
+                    # outcomes of the chunk before it): see docs/explanation/exactly-once.md.
+                    reserve_intents(
+                        run, [(r, t, f) for r, t, f in ready if isinstance(r, Relation)]
+                    )
+                    for record, targets, fingerprint in ready:
+                        self._send(run, entity, record, targets, fingerprint)
+            else:
+                for record in batch:
+                    self._one(run, entity, record)
+        finally:
+            run.flush()
         if not run.dry_run:
             self._finish(run, kind, started)
 
@@ -235,16 +254,24 @@ class SyncEngine:
     def _one(
         self, run: Run, entity: str, record: Record, names: Sequence[str] | None = None
     ) -> None:
+        prepared = self._prepare(run, entity, record, names)
+        if prepared is not None:
+            self._send(run, entity, record, *prepared)
+
+    def _prepare(
+        self, run: Run, entity: str, record: Record, names: Sequence[str] | None = None
+    ) -> tuple[list[str], str | None] | None:
+        """Route, skip the unchanged, validate: (administrations to send to, fingerprint)."""
         try:
             targets = list(names) if names is not None else self._route(run, record)
         except ValidationError as error:
             self._invalid(run, entity, record.id, error, [])
-            return
+            return None
         fingerprint = record_fingerprint(record) if isinstance(record, Relation) else None
         if isinstance(record, Relation) and fingerprint is not None:
             targets = [n for n in targets if not is_unchanged(run, n, record, fingerprint)]
             if not targets:
-                return
+                return None
         problems = check(record) if not isinstance(record, Booking) else ()
         if problems:
             self._invalid(
@@ -254,7 +281,18 @@ class SyncEngine:
                 ValidationError(problems, subject=f"{entity} {record.id!r}"),
                 targets,
             )
-            return
+            return None
+        return targets, fingerprint
+
+    def _send(
+        self,
+        run: Run,
+        entity: str,
+        record: Record,
+        targets: Sequence[str],
+        fingerprint: str | None,
+    ) -> None:
+        """Sync one valid, changed record into each administration it goes to."""
         retry: list[str] = []
         for name in targets:
             first = len(run.report.outcomes)
@@ -272,9 +310,11 @@ class SyncEngine:
         if retry and run.outbox_entry is None and not run.dry_run:
             # A transient failure in a batch: keep the record in the durable outbox, so
             # process_outbox() (or retry_failed()) sends it again without the host's help.
-            self.store.enqueue(entity, record.id, to_dict(record), administrations=retry)
+            with run.writing():
+                self.store.enqueue(entity, record.id, to_dict(record), administrations=retry)
 
     def _finish(self, run: Run, kind: str, started: datetime) -> None:
+        run.flush()
         for name, adm in run.administrations.items():
             outcomes = run.report.of(administration=name)
             ok = adm.down is None and all(
@@ -376,6 +416,7 @@ class SyncEngine:
                 record,
                 names=list(run.administrations) if isinstance(record, Booking) else None,
             )
+            run.flush()  # every outcome durable before the entry is acknowledged
             failures = [o for o in run.report.outcomes if o.status is OutcomeStatus.FAILED]
             if failures:
                 attempt = entry.attempts + 1
