@@ -105,6 +105,8 @@ class Run:
     outbox_entry: int | None = None
     worker: str | None = None
     unlinked: int = 0
+    #: Whether the report keeps the keys of unchanged records (not only their count).
+    unchanged_keys: bool = False
     #: (administration, entity) → CRM key → (remote id, remote version, fingerprint), read once
     #: for a large batch.
     fingerprints: dict[tuple[str, str], dict[str, tuple[str, str | None, str | None]]] = (

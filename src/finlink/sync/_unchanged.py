@@ -11,7 +11,6 @@ from __future__ import annotations
 from finlink.model.relation import Relation
 from finlink.sync._relations import RELATION, SUPPLIER_HALF, is_split
 from finlink.sync._run import Run
-from finlink.sync.report import Operation, OperationKind, Outcome, OutcomeStatus
 
 __all__ = ["PRELOAD_THRESHOLD", "is_linked", "is_unchanged", "link_entry", "preload"]
 
@@ -60,7 +59,7 @@ def is_linked(run: Run, name: str, crm_key: str) -> bool:
 
 
 def is_unchanged(run: Run, name: str, relation: Relation, fingerprint: str) -> bool:
-    """True (and the skip reported) when nothing about ``relation`` needs sending to ``name``."""
+    """True (and the skip counted) when nothing about ``relation`` needs sending to ``name``."""
     adm = run.administrations[name]
     found: list[tuple[str, str]] = []
     for entity in _entities(run, name, relation):
@@ -76,13 +75,11 @@ def is_unchanged(run: Run, name: str, relation: Relation, fingerprint: str) -> b
         if changed is not None and (version is None or changed.version != version):
             return False
         found.append((entity, remote_id))
-    for entity, remote_id in found:
-        op = Operation(
-            administration=name,
-            entity=entity,
-            crm_key=relation.id,
-            kind=OperationKind.SKIP,
-            remote_id=remote_id,
-        )
-        run.add(Outcome(operation=op, status=OutcomeStatus.SKIPPED, remote_id=remote_id))
+    # Counted, not listed: an unchanged record makes no report object (a large batch of them
+    # stays small); the keys are kept only when the host asked for them.
+    unchanged = run.report.unchanged
+    for entity, _ in found:
+        unchanged[(name, entity)] = unchanged.get((name, entity), 0) + 1
+        if run.unchanged_keys:
+            run.report.unchanged_keys.setdefault((name, entity), []).append(relation.id)
     return True

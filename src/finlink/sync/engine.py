@@ -169,7 +169,13 @@ class SyncEngine:
 
     # -- runs ---------------------------------------------------------------------------------
 
-    def _run(self, *, dry_run: bool = False, only: Iterable[str] | None = None) -> Run:
+    def _run(
+        self,
+        *,
+        dry_run: bool = False,
+        only: Iterable[str] | None = None,
+        unchanged_keys: bool = False,
+    ) -> Run:
         names = list(only) if only is not None else list(self._backends)
         return Run(
             store=self.store,
@@ -184,6 +190,7 @@ class SyncEngine:
             clock=self.clock,
             dry_run=dry_run,
             worker=self.worker_id,
+            unchanged_keys=unchanged_keys,
         )
 
     def _route(self, run: Run, record: Record) -> list[str]:
@@ -329,9 +336,15 @@ class SyncEngine:
 
     # -- push: batch ---------------------------------------------------------------------------
 
-    def sync_relations(self, relations: Iterable[Relation]) -> SyncReport:
-        """Push relations (with their contacts) to every administration they are routed to."""
-        run = self._run()
+    def sync_relations(
+        self, relations: Iterable[Relation], *, unchanged_keys: bool = False
+    ) -> SyncReport:
+        """Push relations (with their contacts) to every administration they are routed to.
+
+        Unchanged relations are counted in the report, not listed; with ``unchanged_keys``
+        the report also keeps their keys (``report.unchanged_keys``).
+        """
+        run = self._run(unchanged_keys=unchanged_keys)
         self._each(run, RELATION, relations, "relations")
         return run.report
 
@@ -353,13 +366,22 @@ class SyncEngine:
         relations: Iterable[Relation] = (),
         projects: Iterable[Project] = (),
         bookings: Iterable[Booking] = (),
+        unchanged_keys: bool = False,
     ) -> Plan:
-        """Every intended operation, without writing anything (remote reads do happen)."""
-        run = self._run(dry_run=True)
+        """Every intended operation, without writing anything (remote reads do happen).
+
+        Unchanged relations are counted (``plan.unchanged``), not listed; with
+        ``unchanged_keys`` their keys are kept too (``plan.unchanged_keys``).
+        """
+        run = self._run(dry_run=True, unchanged_keys=unchanged_keys)
         self._each(run, RELATION, relations, "plan")
         self._each(run, PROJECT, projects, "plan")
         self._each(run, BOOKING, bookings, "plan")
-        return Plan(operations=tuple(o.operation for o in run.report.outcomes))
+        return Plan(
+            operations=tuple(o.operation for o in run.report.outcomes),
+            unchanged=dict(run.report.unchanged),
+            unchanged_keys={k: tuple(v) for k, v in run.report.unchanged_keys.items()},
+        )
 
     # -- push: real time -----------------------------------------------------------------------
 
