@@ -107,6 +107,8 @@ class Run:
     unlinked: int = 0
     #: Whether the report keeps the keys of unchanged records (not only their count).
     unchanged_keys: bool = False
+    #: Records found unchanged so far in this run (all administrations together).
+    skipped: int = 0
     #: (administration, entity) → CRM key → (remote id, remote version, fingerprint), read once
     #: for a large batch.
     fingerprints: dict[tuple[str, str], dict[str, tuple[str, str | None, str | None]]] = (

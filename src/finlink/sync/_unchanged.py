@@ -78,6 +78,7 @@ def is_unchanged(run: Run, name: str, relation: Relation, fingerprint: str) -> b
     # Counted, not listed: an unchanged record makes no report object (a large batch of them
     # stays small); the keys are kept only when the host asked for them.
     unchanged = run.report.unchanged
+    run.skipped += 1
     for entity, _ in found:
         unchanged[(name, entity)] = unchanged.get((name, entity), 0) + 1
         if run.unchanged_keys:

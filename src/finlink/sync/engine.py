@@ -21,6 +21,7 @@ import os
 import socket
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from itertools import islice
 
 import attrs
 
@@ -210,45 +211,58 @@ class SyncEngine:
             run.add(Outcome(operation=op, status=OutcomeStatus.INVALID, error=str(error)))
 
     def _each(self, run: Run, entity: str, records: Iterable[Record], kind: str) -> None:
-        """Validate, route and sync every record; one record's failure never stops the rest."""
-        batch = list(records)
-        for record in batch:
-            if isinstance(record, Relation | Project):
-                self.lookup.remember(record)
-        if entity == RELATION and len(batch) >= PRELOAD_THRESHOLD:
+        """Validate, route and sync every record; one record's failure never stops the rest.
+
+        Records stream through in chunks of :data:`INTENT_BATCH`: only the chunk at hand and
+        the next one are held, so memory stays flat however long the batch. Each chunk's
+        create intents are made durable in one commit, with the outcomes of the chunk before.
+        """
+        source = iter(records)
+        chunk = list(islice(source, INTENT_BATCH))
+        following = list(islice(source, INTENT_BATCH)) if len(chunk) == INTENT_BATCH else []
+        if entity == RELATION and len(chunk) + len(following) >= PRELOAD_THRESHOLD:
             preload(run)
-        run.unlinked = sum(
-            1
-            for record in batch
-            if isinstance(record, Relation)
-            and not all(is_linked(run, name, record.id) for name in run.administrations)
-        )
         for name in run.administrations:
             if entity == RELATION:
                 self._refresh(run, name)
         started = self.clock.now()
         try:
-            if entity == RELATION and not run.dry_run:
-                for first in range(0, len(batch), INTENT_BATCH):
-                    ready = [
-                        (record, *prepared)
-                        for record in batch[first : first + INTENT_BATCH]
-                        if (prepared := self._prepare(run, entity, record)) is not None
-                    ]
-                    # One commit makes the whole chunk's create intents durable (and the
-                    # outcomes of the chunk before it): see docs/explanation/exactly-once.md.
-                    reserve_intents(
-                        run, [(r, t, f) for r, t, f in ready if isinstance(r, Relation)]
-                    )
-                    for record, targets, fingerprint in ready:
-                        self._send(run, entity, record, targets, fingerprint)
-            else:
-                for record in batch:
-                    self._one(run, entity, record)
+            while chunk:
+                # How many records need matching decides between look-ups by identifier (a
+                # few) and one full read of the administration (many): count as they come.
+                run.unlinked += sum(
+                    1
+                    for record in chunk
+                    if isinstance(record, Relation)
+                    and not all(is_linked(run, name, record.id) for name in run.administrations)
+                )
+                self._chunk(run, entity, chunk)
+                chunk = following
+                following = list(islice(source, INTENT_BATCH)) if following else []
         finally:
             run.flush()
         if not run.dry_run:
             self._finish(run, kind, started)
+
+    def _chunk(self, run: Run, entity: str, chunk: Sequence[Record]) -> None:
+        ready: list[tuple[Record, list[str], str | None]] = []
+        for record in chunk:
+            skipped = run.skipped
+            prepared = self._prepare(run, entity, record)
+            if isinstance(record, Project) or (
+                isinstance(record, Relation) and (prepared is not None or run.skipped == skipped)
+            ):
+                # An unchanged relation is not kept for bookings' look-ups (it is linked
+                # wherever it goes): a long batch of them then costs no memory.
+                self.lookup.remember(record)
+            if prepared is not None:
+                ready.append((record, *prepared))
+        if entity == RELATION and not run.dry_run:
+            # One commit makes the whole chunk's create intents durable (and the outcomes of
+            # the chunk before it): see docs/explanation/exactly-once.md.
+            reserve_intents(run, [(r, t, f) for r, t, f in ready if isinstance(r, Relation)])
+        for record, targets, fingerprint in ready:
+            self._send(run, entity, record, targets, fingerprint)
 
     def _refresh(self, run: Run, name: str) -> None:
         try:
