@@ -122,6 +122,9 @@ class Run:
     deferred: list[Callable[[], object]] = attrs.field(factory=list)
     #: (administration, entity, CRM key) of every deferred write, so a read sees it.
     deferred_keys: set[Key] = attrs.field(factory=set)
+    #: Where each record's deferred outcome stands in ``deferred``: a later outcome of the
+    #: same record (the fingerprint added once the contacts went) supersedes it.
+    deferred_outcomes: dict[Key, int] = attrs.field(factory=dict)
     #: Intents this run made durable ahead of a batch (attempt 1) and has not used yet.
     reserved: set[Key] = attrs.field(factory=set)
 
@@ -156,6 +159,12 @@ class Run:
                 remote_version=remote_version,
             )
 
+        position = self.deferred_outcomes.get(key)
+        if position is not None:
+            # Only the latest outcome of a record matters: one write instead of two. It moves
+            # to the end, after the writes it follows (the contacts before the fingerprint).
+            self.deferred[position] = _nothing
+        self.deferred_outcomes[key] = len(self.deferred)
         self.deferred.append(write)
         self.deferred_keys.add(key)
 
@@ -178,19 +187,35 @@ class Run:
         with self.store.transaction():
             writes, self.deferred = self.deferred, []
             self.deferred_keys.clear()
+            self.deferred_outcomes.clear()
             if writes:
                 try:
                     with self.store.transaction():  # nested: a failure undoes only these
                         for write in writes:
                             write()
                 except FinlinkError:
-                    for write in writes:
-                        try:
-                            with self.store.transaction():
-                                write()
-                        except FinlinkError as error:
-                            _log.warning("a deferred outcome was not recorded: %s", error)
+                    self._apply_until_refused(writes)
             yield
+
+    def _apply_until_refused(self, writes: list[Callable[[], object]]) -> None:
+        """Apply deferred writes one by one, up to the first the store refuses.
+
+        The rest are dropped, never applied out of order: a fingerprint must not be recorded
+        when an outcome before it was not. What is dropped leaves its intent, so the next run
+        probes for it; nothing is created twice.
+        """
+        for number, write in enumerate(writes):
+            try:
+                with self.store.transaction():
+                    write()
+            except FinlinkError as error:
+                _log.warning(
+                    "a deferred outcome was refused (%s); %d later one(s) are left for the "
+                    "next run to find by their intents",
+                    error,
+                    len(writes) - number - 1,
+                )
+                return
 
     def flush(self) -> None:
         """Commit the deferred writes now (before a read that must see them, or the end)."""
@@ -271,6 +296,10 @@ class Run:
                 retriable=error.retriable or isinstance(error, OutcomeUnknownError),
             )
         )
+
+
+def _nothing() -> None:
+    """A deferred write superseded by a later one of the same record."""
 
 
 def _safe(hook: Callable[[T], None], value: T) -> None:
