@@ -77,7 +77,8 @@ def test_a_read_sees_a_deferred_outcome_of_the_same_record() -> None:
     run.defer_outcome(ADM, "relation", "crm-1", remote_id="R1", snapshot={"a": 1})
     assert store.get_link(ADM, "relation", "crm-1") is None  # not committed yet
     link = run.get_link(ADM, "relation", "crm-1")
-    assert link is not None and link.remote_id == "R1"
+    assert link is not None
+    assert link.remote_id == "R1"
     assert run.deferred == []
 
 
@@ -90,7 +91,8 @@ def test_a_later_outcome_of_a_record_supersedes_the_deferred_one() -> None:
     run.defer_outcome(ADM, "relation", "crm-1", remote_id="R1", snapshot={"v": 2})
     run.flush()
     link = store.get_link(ADM, "relation", "crm-1")
-    assert link is not None and link.snapshot == {"v": 2}
+    assert link is not None
+    assert link.snapshot == {"v": 2}
     assert store.get_link(ADM, "contact", "crm-1/c1") is not None
 
 
