@@ -169,10 +169,10 @@ def _child(*args: str) -> list[str]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument(
-        "--initial", type=int, nargs="+", default=[10_000, 100_000], help="initial-sync sizes"
+        "--initial", type=int, nargs="*", default=[10_000, 100_000], help="initial-sync sizes"
     )
     parser.add_argument(
-        "--plan", type=int, nargs="+", default=[100_000, 1_000_000], help="planning sizes"
+        "--plan", type=int, nargs="*", default=[100_000, 1_000_000], help="planning sizes"
     )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

@@ -54,3 +54,30 @@ def test_a_change_inside_a_contact_changes_the_fingerprint() -> None:
     first, second = relation.contacts
     changed = attrs.evolve(relation, contacts=(first, attrs.evolve(second, job_title="CFO")))
     assert record_fingerprint(changed) != record_fingerprint(relation)
+
+
+def test_the_fingerprint_does_not_depend_on_object_sharing_or_the_process() -> None:
+    import os
+    import subprocess
+    import sys
+
+    from finlink.serialization import from_dict, to_dict
+    from finlink.testing.datasets import relations
+
+    batch = relations(30, seed=3)
+    here = [record_fingerprint(r) for r in batch]
+    # Rebuilt from JSON, nothing is shared with the originals (strings, contacts, roles).
+    assert [record_fingerprint(from_dict(to_dict(r), Relation)) for r in batch] == here
+    code = (
+        "from finlink.sync.payloads import record_fingerprint\n"
+        "from finlink.testing.datasets import relations\n"
+        "print(' '.join(record_fingerprint(r) for r in relations(30, seed=3)))\n"
+    )
+    other = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+    )
+    assert other.stdout.split() == here

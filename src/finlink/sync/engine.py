@@ -228,14 +228,6 @@ class SyncEngine:
         started = self.clock.now()
         try:
             while chunk:
-                # How many records need matching decides between look-ups by identifier (a
-                # few) and one full read of the administration (many): count as they come.
-                run.unlinked += sum(
-                    1
-                    for record in chunk
-                    if isinstance(record, Relation)
-                    and not all(is_linked(run, name, record.id) for name in run.administrations)
-                )
                 self._chunk(run, entity, chunk)
                 chunk = following
                 following = list(islice(source, INTENT_BATCH)) if following else []
@@ -257,6 +249,15 @@ class SyncEngine:
                 self.lookup.remember(record)
             if prepared is not None:
                 ready.append((record, *prepared))
+        # How many records need matching decides between look-ups by identifier (a few) and
+        # one full read of the administration (many): count them as they come, before any of
+        # the chunk is matched. An unchanged record is linked: only those to send can count.
+        run.unlinked += sum(
+            1
+            for record, _, _ in ready
+            if isinstance(record, Relation)
+            and not all(is_linked(run, name, record.id) for name in run.administrations)
+        )
         if entity == RELATION and not run.dry_run:
             # One commit makes the whole chunk's create intents durable (and the outcomes of
             # the chunk before it): see docs/explanation/exactly-once.md.

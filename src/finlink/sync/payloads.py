@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import operator
 import pickle
 from typing import Any
@@ -102,26 +103,30 @@ _RELATION_PLAIN = (
     "payment_term_days",
     "currency",
     "language",
-    "updated_at",
     "active",
 )
 #: Relation fields the fingerprint spells out itself (a test checks the two cover every field).
-RELATION_NESTED = ("roles", "visiting_address", "postal_address", "contacts", "extra")
+RELATION_NESTED = ("updated_at", "roles", "visiting_address", "postal_address", "contacts", "extra")
 _relation_plain = operator.attrgetter(*_RELATION_PLAIN)
 _address = operator.attrgetter(*(f.name for f in attrs.fields(Address)))
 _contact = operator.attrgetter(*(f.name for f in attrs.fields(Contact)))
 
 
 def _relation_values(relation: Relation) -> tuple[Any, ...]:
-    """Every field of a relation as plain values, in a fixed order (no cattrs, no dicts)."""
-    visiting, postal = relation.visiting_address, relation.postal_address
+    """Every field of a relation as plain values (text, numbers), in a fixed order."""
+    visiting, postal, updated = (
+        relation.visiting_address,
+        relation.postal_address,
+        relation.updated_at,
+    )
     return (
         _relation_plain(relation),
-        sorted(role.value for role in relation.roles),
+        updated.isoformat() if updated is not None else None,
+        sorted([role.value for role in relation.roles]),
         _address(visiting) if visiting is not None else None,
         _address(postal) if postal is not None else None,
         [_contact(contact) for contact in relation.contacts],
-        sorted(relation.extra.items()) if relation.extra else None,
+        repr(sorted(relation.extra.items())) if relation.extra else None,
     )
 
 
@@ -130,15 +135,16 @@ def record_fingerprint(record: Relation | Project | Booking) -> str:
 
     Cheap enough to compute for every record of a large batch: equal fingerprints mean the
     record is unchanged since it was last synced, so nothing else needs computing. A relation's
-    fields are read straight off the object into a tuple (strings, numbers, datetimes; roles
-    and extra sorted) whose ``repr`` is hashed: several times cheaper than serialising it. Other
-    records go through their JSON form, pickled. Equal text always means equal records; the
-    rare opposite (the same record written differently by another Python, or a stored
-    fingerprint from an older finlink) only sends the record down the full comparison once,
-    which then finds nothing to write.
+    fields are read straight off the object into a tuple of text and numbers (roles and extra
+    sorted), which ``marshal`` turns into bytes, several times cheaper than serialising the
+    record. Format 2 is used because it has no back-references, so equal values give equal
+    bytes however the objects are shared. Other records go through their JSON form, pickled.
+    Equal bytes always mean equal records; the rare opposite (the same record encoded
+    differently by another Python, or a fingerprint stored by an older finlink) only sends the
+    record down the full comparison once, which then finds nothing to write.
     """
     if isinstance(record, Relation):
-        data = repr(_relation_values(record)).encode("utf-8", "surrogatepass")
+        data = marshal.dumps(_relation_values(record), 2)
     else:
         data = pickle.dumps(to_dict(record), protocol=5)
     return hashlib.blake2b(data, digest_size=16).hexdigest()
