@@ -32,6 +32,31 @@ def test_unchanged_records_cost_no_api_calls() -> None:
     assert dict(world.exact.calls) == {"read_relations": 1}
     assert dict(world.snel.calls) == {"read_relations": 1}
     assert {o.status for o in report.outcomes} == {OutcomeStatus.SKIPPED}
+    assert report.counts("relation") == {
+        "exact:1": {"unchanged": 5},
+        "snelstart:2": {"unchanged": 5},
+    }
+
+
+def test_unchanged_keys_are_kept_only_when_asked_for() -> None:
+    world = World(single=True)
+    relations = [crm_relation(i) for i in range(3)]
+    world.engine.sync_relations(relations)
+    # The second run reads back finlink's own contact writes (a new remote version) and
+    # compares in full; from the third on, the fingerprint alone says "unchanged".
+    world.engine.sync_relations(relations)
+    report = world.engine.sync_relations(relations)
+    assert report.outcomes == []  # counted, not listed: no report object per record
+    assert report.unchanged == {("exact:1", "relation"): 3}
+    assert report.unchanged_keys == {}
+    kept = world.engine.sync_relations(relations, unchanged_keys=True)
+    assert kept.unchanged_keys == {("exact:1", "relation"): [r.id for r in relations]}
+    plan = world.engine.plan(relations=relations, unchanged_keys=True)
+    assert plan.operations == ()
+    assert plan.counts("relation") == {"exact:1": {"skip": 3}}
+    assert plan.unchanged_keys == {("exact:1", "relation"): tuple(r.id for r in relations)}
+    assert "relation: 3 unchanged" in kept.to_text()
+    assert kept.to_dict()["counts"] == {"exact:1": {"unchanged": 3}}
 
 
 def test_a_change_is_written_as_only_the_changed_fields() -> None:

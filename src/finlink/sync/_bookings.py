@@ -35,7 +35,7 @@ def sync_project(run: Run, name: str, project: Project) -> Outcome:
     """Plan and (unless dry-run) carry out one project as a cost centre."""
     adm = run.administrations[name]
     payload = project_payload(project)
-    link = run.store.get_link(name, PROJECT, project.id)
+    link = run.get_link(name, PROJECT, project.id)
     if link is not None and link.snapshot == payload:
         op = _op(name, PROJECT, project.id, OperationKind.SKIP, remote_id=link.remote_id)
         return run.add(
@@ -146,7 +146,7 @@ def _relation_remote_id(run: Run, name: str, adm: AdministrationRun, booking: Bo
     if not adm.backend.capabilities.customer_and_supplier and not booking.kind.is_sales:
         entity = SUPPLIER_HALF
     for candidate in (entity, RELATION):
-        link = run.store.get_link(name, candidate, booking.relation_id)
+        link = run.get_link(name, candidate, booking.relation_id)
         if link is not None and _half_fits(run, name, adm, candidate, booking):
             return link.remote_id
     error = run.store.get_error(name, entity, booking.relation_id) or run.store.get_error(
@@ -174,7 +174,7 @@ def _relation_remote_id(run: Run, name: str, adm: AdministrationRun, booking: Bo
             raise _problem(
                 "relation_id", "relation_refused", f"relation {relation.id!r}: {outcome.error}"
             )
-    link = run.store.get_link(name, entity, booking.relation_id) or run.store.get_link(
+    link = run.get_link(name, entity, booking.relation_id) or run.get_link(
         name, RELATION, booking.relation_id
     )
     if link is None:
@@ -202,7 +202,7 @@ def _project_numbers(
 ) -> dict[str, str]:
     numbers: dict[str, str] = {}
     for project_id in {line.project_id for line in booking.lines if line.project_id is not None}:
-        link = run.store.get_link(name, PROJECT, project_id)
+        link = run.get_link(name, PROJECT, project_id)
         if link is None:
             project = run.lookup.project(project_id)
             if project is None:
@@ -216,7 +216,7 @@ def _project_numbers(
                 raise _problem(
                     "lines", "project_refused", f"project {project_id!r}: {outcome.error}"
                 )
-            link = run.store.get_link(name, PROJECT, project_id)
+            link = run.get_link(name, PROJECT, project_id)
             if link is None:  # pragma: no cover - a done project always has a link
                 raise _problem("lines", "project_pending", f"project {project_id!r} is not linked")
         snapshot = link.snapshot or {}
@@ -233,7 +233,7 @@ def sync_booking(run: Run, name: str, booking: Booking) -> Outcome:
     adm = run.administrations[name]
     booking = adm.settings.map_booking(booking)
     payload = booking_payload(booking)
-    link = run.store.get_link(name, BOOKING, booking.id)
+    link = run.get_link(name, BOOKING, booking.id)
     if link is not None:
         return _booked(run, name, adm, booking, link.remote_id, changed=link.snapshot != payload)
     problems = check(booking, rates=adm.settings.vat_rates)
@@ -291,7 +291,7 @@ def _create_booking(
     reference = booking.invoice_number
     numbers = _project_numbers(run, name, adm, booking)
     record = None
-    if run.store.get_intent(name, BOOKING, booking.id) is not None:
+    if run.get_intent(name, BOOKING, booking.id) is not None:
         record = adm.backend.find_booking(booking.kind, reference)
     if record is None:
         run.store.begin_intent(
@@ -327,7 +327,7 @@ def _create_booking(
 def _attach(run: Run, name: str, adm: AdministrationRun, booking: Booking, remote_id: str) -> None:
     """Attach the booking's document once (tracked as its own link, retried on its own)."""
     attachment = booking.attachment
-    if attachment is None or run.dry_run or run.store.get_link(name, DOCUMENT, booking.id):
+    if attachment is None or run.dry_run or run.get_link(name, DOCUMENT, booking.id):
         return
     op = _op(name, DOCUMENT, booking.id, OperationKind.CREATE, remote_id=remote_id)
     caps = adm.backend.capabilities
@@ -369,7 +369,7 @@ def _may_attach(run: Run, name: str, booking: Booking, op: Operation) -> bool:
     intent is still there) a person checks the booking: ``create`` attaches it again,
     ``dismiss`` records it as attached.
     """
-    intent = run.store.get_intent(name, DOCUMENT, booking.id)
+    intent = run.get_intent(name, DOCUMENT, booking.id)
     if intent is None:
         return True
     review = latest_review(run, name, DOCUMENT, booking.id)

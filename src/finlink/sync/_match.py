@@ -107,6 +107,7 @@ def match_relation(
             reason=f"possible match ({decision.rule}, {decision.score}): {decision.explanation}",
             candidates=(*(top if best else ()), *candidates),
         )
+    run.flush()  # a link this run made but has not committed yet must be seen here
     taken = run.store.get_link_by_remote(name, entity, best)
     if taken is not None and taken.crm_key != relation.id:
         return MatchResult(

@@ -107,6 +107,9 @@ def sync_relation(
         complete = all(o.status in (OutcomeStatus.DONE, OutcomeStatus.SKIPPED) for o in outcomes)
         for sync in syncs:
             sync.settle(complete=complete)
+    if run.reserved:
+        for sync in syncs:
+            sync.release_reserved()
     return outcomes
 
 
@@ -122,7 +125,7 @@ class _HalfSync:
     reference: str
     fingerprint: str | None = attrs.field(default=None, kw_only=True)
     crm_now: dict[str, Any] = attrs.field(init=False)
-    #: The snapshot this run wrote for the link, with the fingerprint in it (if it wrote one).
+    #: The snapshot this run wrote for the link (with the fingerprint, once all was sent).
     written: tuple[str, dict[str, Any], str | None] | None = attrs.field(default=None, init=False)
     #: Whether this run created the remote relation (then it has no contacts yet).
     created: bool = attrs.field(default=False, init=False)
@@ -146,21 +149,59 @@ class _HalfSync:
     def done(self, op: Operation, status: OutcomeStatus, remote_id: str | None = None) -> Outcome:
         return self.run.add(Outcome(operation=op, status=status, remote_id=remote_id))
 
-    def record(self, remote_id: str, accounting: dict[str, Any], version: str | None) -> None:
+    def record(
+        self, remote_id: str, accounting: dict[str, Any], version: str | None, *, defer: bool
+    ) -> None:
+        """Record the outcome: ``defer`` puts it off to the next commit (see Run.defer_outcome).
+
+        A link to a record found by matching is written at once: the store refuses a remote id
+        already linked to another CRM record, and that refusal belongs to this record.
+        """
         snapshot = Snapshot(crm=self.crm_now, accounting=accounting).to_dict()
         # The fingerprint says "all of this record was sent". With contacts still to go, it is
         # written only after them (settle): a crash in between must leave the record changed.
         if self.fingerprint is not None and not self.contacts_to_send():
             snapshot["fingerprint"] = self.fingerprint
-            self.written = (remote_id, snapshot, version)
-        self.run.store.record_outcome(
-            self.name,
-            self.entity,
-            self.relation.id,
-            remote_id=remote_id,
-            snapshot=snapshot,
-            remote_version=version,
-        )
+        self.written = (remote_id, snapshot, version)
+        self.outcome(self.entity, self.relation.id, remote_id, snapshot, version, defer=defer)
+
+    def outcome(
+        self,
+        entity: str,
+        crm_key: str,
+        remote_id: str,
+        snapshot: dict[str, Any],
+        version: str | None = None,
+        *,
+        defer: bool,
+    ) -> None:
+        """Record a successful write of this relation or one of its contacts."""
+        if defer:
+            self.run.defer_outcome(
+                self.name,
+                entity,
+                crm_key,
+                remote_id=remote_id,
+                snapshot=snapshot,
+                remote_version=version,
+            )
+            return
+        self.run.reserved.discard((self.name, entity, crm_key))
+        with self.run.writing():
+            self.run.store.record_outcome(
+                self.name,
+                entity,
+                crm_key,
+                remote_id=remote_id,
+                snapshot=snapshot,
+                remote_version=version,
+            )
+
+    def release_reserved(self) -> None:
+        """Drop the intents reserved for this half's creates that the run did not use."""
+        self.run.release_reserved(self.name, self.entity, self.relation.id)
+        for contact in self.relation.contacts:
+            self.run.release_reserved(self.name, CONTACT, self.contact_key(contact))
 
     def contacts_to_send(self) -> bool:
         """Whether this half has contacts the backend takes."""
@@ -177,49 +218,48 @@ class _HalfSync:
         if self.fingerprint is None:
             return
         if self.written is not None:
-            if not complete:  # a contact failed: the next run must look at the record again
-                remote_id, snapshot, version = self.written
+            remote_id, snapshot, version = self.written
+            if complete == ("fingerprint" in snapshot):
+                return
+            if complete:  # the contacts went too: now the record is all sent
+                snapshot = {**snapshot, "fingerprint": self.fingerprint}
+            else:  # a contact failed: the next run must look at the record again
                 snapshot = {k: v for k, v in snapshot.items() if k != "fingerprint"}
-                self.run.store.record_outcome(
-                    self.name,
-                    self.entity,
-                    self.relation.id,
-                    remote_id=remote_id,
-                    snapshot=snapshot,
-                    remote_version=version,
-                )
+            # The same record and remote id as the outcome just recorded: safe to defer.
+            self.outcome(self.entity, self.relation.id, remote_id, snapshot, version, defer=True)
             return
         if not complete:
             return
-        link = self.run.store.get_link(self.name, self.entity, self.relation.id)
+        link = self.run.get_link(self.name, self.entity, self.relation.id)
         if link is None or (link.snapshot or {}).get("fingerprint") == self.fingerprint:
             return
-        self.run.store.record_outcome(
-            self.name,
+        self.outcome(
             self.entity,
             self.relation.id,
-            remote_id=link.remote_id,
-            snapshot={**(link.snapshot or {}), "fingerprint": self.fingerprint},
-            remote_version=link.remote_version,
+            link.remote_id,
+            {**(link.snapshot or {}), "fingerprint": self.fingerprint},
+            link.remote_version,
+            defer=True,
         )
 
     def review(self, op: Operation, reason: str, candidates: list[dict[str, Any]]) -> Outcome:
         op = attrs.evolve(op, notes=(*op.notes, reason))  # the report says why, in plain words
         if not self.run.dry_run:
-            self.run.store.add_review(
-                self.name,
-                self.entity,
-                self.relation.id,
-                reason=reason,
-                candidates=candidates,
-                payload=self.crm_now,
-            )
+            with self.run.writing():
+                self.run.store.add_review(
+                    self.name,
+                    self.entity,
+                    self.relation.id,
+                    reason=reason,
+                    candidates=candidates,
+                    payload=self.crm_now,
+                )
         return self.done(op, OutcomeStatus.REVIEW, op.remote_id)
 
     # -- the steps ----------------------------------------------------------------------------
 
     def execute(self) -> Outcome:
-        link = self.run.store.get_link(self.name, self.entity, self.relation.id)
+        link = self.run.get_link(self.name, self.entity, self.relation.id)
         if link is not None:
             snapshot = Snapshot.from_dict(link.snapshot) or _BLANK
             seen = (link.snapshot or {}).get("remote")
@@ -257,7 +297,8 @@ class _HalfSync:
             # The accountant deleted it: not re-created behind their back. The link goes (the
             # deletion is read only once), and the record waits unlinked for a person's decision.
             if not self.run.dry_run:
-                self.run.store.delete_link(self.name, self.entity, self.relation.id)
+                with self.run.writing():
+                    self.run.store.delete_link(self.name, self.entity, self.relation.id)
             op = self.op(OperationKind.REVIEW, remote_id=remote_id)
             return self.review(op, "deleted in the administration: create it again, or dismiss", [])
         remote = self.adm.remote_changes.get(remote_id)
@@ -356,7 +397,7 @@ class _HalfSync:
             if kind is OperationKind.UPDATE:
                 if not self.run.dry_run and new != snapshot:
                     # Remember what both sides hold now, so a difference is reported once.
-                    self.record(remote_id, dict(merge.accounting_after), version)
+                    self.record(remote_id, dict(merge.accounting_after), version, defer=True)
                 return self.done(
                     self.op(OperationKind.SKIP, **common), OutcomeStatus.SKIPPED, remote_id
                 )
@@ -374,7 +415,9 @@ class _HalfSync:
                     remote_id, self.relation, fields=frozenset(merge.to_write)
                 )
                 version, accounting = written.version, _payload(written)
-            self.record(remote_id, accounting, version)
+            # An update of a linked record is safe to repeat: its outcome can wait for the
+            # next commit. A new link cannot (see record).
+            self.record(remote_id, accounting, version, defer=kind is OperationKind.UPDATE)
         except FinlinkError as error:
             self.keep_unmerged(remote_id, snapshot, unmerged, remote)
             return self.run.fail(op, error)
@@ -390,22 +433,24 @@ class _HalfSync:
         """Keep what the administration holds now in the snapshot, unmerged, for the next run."""
         if self.run.dry_run or unmerged is None or unmerged == dict(snapshot.accounting):
             return
-        self.run.store.record_outcome(
-            self.name,
+        self.outcome(
             self.entity,
             self.relation.id,
-            remote_id=remote_id,
-            snapshot={**snapshot.to_dict(), "remote": unmerged},
-            remote_version=remote.version if remote is not None else self.link_version(),
+            remote_id,
+            {**snapshot.to_dict(), "remote": unmerged},
+            remote.version if remote is not None else self.link_version(),
+            defer=False,
         )
 
     def link_version(self) -> str | None:
         """The remote version stored with the link."""
-        link = self.run.store.get_link(self.name, self.entity, self.relation.id)
+        link = self.run.get_link(self.name, self.entity, self.relation.id)
         return link.remote_version if link is not None else None
 
     def unlinked(self) -> Outcome:
-        intent = self.run.store.get_intent(self.name, self.entity, self.relation.id)
+        key = (self.name, self.entity, self.relation.id)
+        # An intent this run reserved itself (attempt 1) has no earlier write behind it.
+        intent = None if key in self.run.reserved else self.run.get_intent(*key)
         if intent is not None:
             # An earlier create may have landed: look before writing again.
             found = self.adm.backend.find_relations(RelationKeys(reference=intent.reference))
@@ -415,7 +460,8 @@ class _HalfSync:
                     found[0], {"rule": "reference", "score": 100, "evidence": evidence}
                 )
             if not self.run.dry_run:
-                self.run.store.clear_intent(self.name, self.entity, self.relation.id)
+                with self.run.writing():
+                    self.run.store.clear_intent(self.name, self.entity, self.relation.id)
         decided = self.reviewed()
         if decided is not None:
             return decided
@@ -489,14 +535,17 @@ class _HalfSync:
         op = self.op(OperationKind.CREATE, match=match)
         if self.run.dry_run:
             return self.done(op, OutcomeStatus.SKIPPED)
-        self.run.store.begin_intent(
-            self.name,
-            self.entity,
-            self.relation.id,
-            reference=self.reference,
-            operation="create",
-            payload_hash=payload_hash(self.crm_now),
-        )
+        key = (self.name, self.entity, self.relation.id)
+        if key in self.run.reserved:
+            self.run.reserved.discard(key)  # made durable with its batch: use it
+        else:
+            with self.run.writing():
+                self.run.store.begin_intent(
+                    *key,
+                    reference=self.reference,
+                    operation="create",
+                    payload_hash=payload_hash(self.crm_now),
+                )
         try:
             record = self.adm.backend.create_relation(self.relation, reference=self.reference)
         except OutcomeUnknownError as unknown:
@@ -509,7 +558,8 @@ class _HalfSync:
             if not found:
                 return self.run.fail(op, unknown)
             record = found[0]
-        self.record(record.remote_id, _payload(record), record.version)
+        # The intent is durable and names the reference: the outcome may wait for the next commit.
+        self.record(record.remote_id, _payload(record), record.version, defer=True)
         remember_created(self.adm, record)
         self.created = True
         return self.done(op, OutcomeStatus.DONE, record.remote_id)
@@ -549,7 +599,7 @@ class _HalfSync:
     def contact(self, contact: Contact, relation_remote_id: str) -> Outcome:
         key = self.contact_key(contact)
         payload = contact_payload(contact)
-        link = self.run.store.get_link(self.name, CONTACT, key)
+        link = self.run.get_link(self.name, CONTACT, key)
 
         def contact_op(kind: OperationKind, remote_id: str | None) -> Operation:
             return Operation(
@@ -570,6 +620,7 @@ class _HalfSync:
         if self.run.dry_run:
             return self.run.add(Outcome(operation=op, status=OutcomeStatus.SKIPPED))
         try:
+            made = True
             if link is not None:
                 record = self.adm.backend.update_contact(
                     relation_remote_id, link.remote_id, contact
@@ -581,13 +632,9 @@ class _HalfSync:
                     record = self.adm.backend.update_contact(
                         relation_remote_id, record.remote_id, contact
                     )
-            self.run.store.record_outcome(
-                self.name,
-                CONTACT,
-                key,
-                remote_id=record.remote_id,
-                snapshot={"crm": payload},
-            )
+            # A contact created (its intent durable) or updated can wait for the next commit;
+            # linking one found on the relation cannot (the store may refuse the remote id).
+            self.outcome(CONTACT, key, record.remote_id, {"crm": payload}, defer=made)
         except FinlinkError as error:
             return self.run.fail(op, error)
         return self.run.add(
@@ -605,18 +652,25 @@ class _HalfSync:
         name is linked instead of created again. Returns the record and whether it was made
         now (as sent) rather than found.
         """
-        if self.run.store.get_intent(self.name, CONTACT, key) is not None or not self.created:
+        reserved = (self.name, CONTACT, key) in self.run.reserved
+        if not self.created or (
+            not reserved and self.run.get_intent(self.name, CONTACT, key) is not None
+        ):
             found = self.existing_contact(key, contact, relation_remote_id)
             if found is not None:
                 return found, found.crm_key == key
-        self.run.store.begin_intent(
-            self.name,
-            CONTACT,
-            key,
-            reference=key,
-            operation="create",
-            payload_hash=payload_hash(payload),
-        )
+        if reserved:
+            self.run.reserved.discard((self.name, CONTACT, key))
+        else:
+            with self.run.writing():
+                self.run.store.begin_intent(
+                    self.name,
+                    CONTACT,
+                    key,
+                    reference=key,
+                    operation="create",
+                    payload_hash=payload_hash(payload),
+                )
         try:
             return self.adm.backend.create_contact(relation_remote_id, contact, reference=key), True
         except OutcomeUnknownError:

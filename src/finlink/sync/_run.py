@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 import attrs
 
@@ -27,12 +28,13 @@ from finlink.sync.conflicts import ConflictPolicy
 from finlink.sync.matching import MatchPipeline
 from finlink.sync.report import InboundChange, Operation, Outcome, OutcomeStatus, SyncReport
 from finlink.sync.settings import AdministrationSettings, CrmLookup, EngineHooks
-from finlink.sync.store import Review, StateStore
+from finlink.sync.store import Intent, Link, Review, StateStore
 
 __all__ = ["AdministrationRun", "Run", "describe_error", "latest_review"]
 
 _log = logging.getLogger("finlink.sync")
 T = TypeVar("T")
+Key = tuple[str, str, str]
 
 
 def describe_error(error: FinlinkError) -> tuple[str, str | None, str | None, str | None]:
@@ -103,6 +105,10 @@ class Run:
     outbox_entry: int | None = None
     worker: str | None = None
     unlinked: int = 0
+    #: Whether the report keeps the keys of unchanged records (not only their count).
+    unchanged_keys: bool = False
+    #: Records found unchanged so far in this run (all administrations together).
+    skipped: int = 0
     #: (administration, entity) → CRM key → (remote id, remote version, fingerprint), read once
     #: for a large batch.
     fingerprints: dict[tuple[str, str], dict[str, tuple[str, str | None, str | None]]] = (
@@ -110,6 +116,124 @@ class Run:
     )
     report: SyncReport = attrs.field(factory=SyncReport)
     operations: list[Operation] = attrs.field(factory=list)
+    #: Store writes put off until the next commit, in order: outcomes of writes whose intent
+    #: is already durable, and clears of reserved intents nothing used. Safe because the
+    #: intent stays until the outcome commits (docs/explanation/exactly-once.md).
+    deferred: list[Callable[[], object]] = attrs.field(factory=list)
+    #: (administration, entity, CRM key) of every deferred write, so a read sees it.
+    deferred_keys: set[Key] = attrs.field(factory=set)
+    #: Where each record's deferred outcome stands in ``deferred``: a later outcome of the
+    #: same record (the fingerprint added once the contacts went) supersedes it.
+    deferred_outcomes: dict[Key, int] = attrs.field(factory=dict)
+    #: Intents this run made durable ahead of a batch (attempt 1) and has not used yet.
+    reserved: set[Key] = attrs.field(factory=set)
+
+    # -- deferred writes ---------------------------------------------------------------------
+
+    def defer_outcome(
+        self,
+        name: str,
+        entity: str,
+        crm_key: str,
+        *,
+        remote_id: str,
+        snapshot: dict[str, Any] | None,
+        remote_version: str | None = None,
+    ) -> None:
+        """Record a successful write at the next commit instead of in a commit of its own.
+
+        Only for writes whose intent is durable (a create) or that are safe to repeat (an
+        update of a linked record): until the outcome commits, a crash leaves the intent, and
+        the next run probes by the reference before writing again.
+        """
+        key = (name, entity, crm_key)
+        self.reserved.discard(key)
+
+        def write() -> None:
+            self.store.record_outcome(
+                name,
+                entity,
+                crm_key,
+                remote_id=remote_id,
+                snapshot=snapshot,
+                remote_version=remote_version,
+            )
+
+        position = self.deferred_outcomes.get(key)
+        if position is not None:
+            # Only the latest outcome of a record matters: one write instead of two. It moves
+            # to the end, after the writes it follows (the contacts before the fingerprint).
+            self.deferred[position] = _nothing
+        self.deferred_outcomes[key] = len(self.deferred)
+        self.deferred.append(write)
+        self.deferred_keys.add(key)
+
+    def release_reserved(self, name: str, entity: str, crm_key: str) -> None:
+        """Drop an intent reserved for this record that nothing used (at the next commit)."""
+        key = (name, entity, crm_key)
+        if key not in self.reserved:
+            return
+        self.reserved.discard(key)
+        self.deferred.append(lambda: self.store.clear_intent(name, entity, crm_key))
+        self.deferred_keys.add(key)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """One store transaction that first commits the deferred writes, then the caller's.
+
+        A deferred write the store refuses (it cannot happen for a fresh remote id, but a store
+        may fail) is logged and dropped: its intent stays, so the next run probes for it.
+        """
+        with self.store.transaction():
+            writes, self.deferred = self.deferred, []
+            self.deferred_keys.clear()
+            self.deferred_outcomes.clear()
+            if writes:
+                try:
+                    with self.store.transaction():  # nested: a failure undoes only these
+                        for write in writes:
+                            write()
+                except FinlinkError:
+                    self._apply_until_refused(writes)
+            yield
+
+    def _apply_until_refused(self, writes: list[Callable[[], object]]) -> None:
+        """Apply deferred writes one by one, up to the first the store refuses.
+
+        The rest are dropped, never applied out of order: a fingerprint must not be recorded
+        when an outcome before it was not. What is dropped leaves its intent, so the next run
+        probes for it; nothing is created twice.
+        """
+        for number, write in enumerate(writes):
+            try:
+                with self.store.transaction():
+                    write()
+            except FinlinkError as error:
+                _log.warning(
+                    "a deferred outcome was refused (%s); %d later one(s) are left for the "
+                    "next run to find by their intents",
+                    error,
+                    len(writes) - number - 1,
+                )
+                return
+
+    def flush(self) -> None:
+        """Commit the deferred writes now (before a read that must see them, or the end)."""
+        if self.deferred:
+            with self.writing():
+                pass
+
+    def get_link(self, name: str, entity: str, crm_key: str) -> Link | None:
+        """The store's link, after committing a deferred write of the same record."""
+        if (name, entity, crm_key) in self.deferred_keys:
+            self.flush()
+        return self.store.get_link(name, entity, crm_key)
+
+    def get_intent(self, name: str, entity: str, crm_key: str) -> Intent | None:
+        """The store's pending intent, after committing a deferred write of the same record."""
+        if (name, entity, crm_key) in self.deferred_keys:
+            self.flush()
+        return self.store.get_intent(name, entity, crm_key)
 
     def add(self, outcome: Outcome) -> Outcome:
         """Record an outcome in the report (and tell the failure hook)."""
@@ -138,18 +262,25 @@ class Run:
         if adm is not None and isinstance(error, AuthenticationError | PermissionDeniedError):
             adm.down = message  # no more calls to an administration that refuses us
         if not self.dry_run:
-            self.store.record_failure(
+            key = (
                 operation.administration,
                 entity or operation.entity,
                 crm_key or operation.crm_key,
-                kind=type(error).__name__,
-                message=message,
-                retriable=error.retriable or isinstance(error, OutcomeUnknownError),
-                field_path=field,
-                rule=rule,
-                vendor_code=code,
-                outcome_unknown=isinstance(error, OutcomeUnknownError),
             )
+            self.reserved.discard(key)
+            with self.writing():
+                self.store.record_failure(
+                    operation.administration,
+                    entity or operation.entity,
+                    crm_key or operation.crm_key,
+                    kind=type(error).__name__,
+                    message=message,
+                    retriable=error.retriable or isinstance(error, OutcomeUnknownError),
+                    field_path=field,
+                    rule=rule,
+                    vendor_code=code,
+                    outcome_unknown=isinstance(error, OutcomeUnknownError),
+                )
         _log.info(
             "%s %s in %s failed: %s",
             operation.entity,
@@ -165,6 +296,10 @@ class Run:
                 retriable=error.retriable or isinstance(error, OutcomeUnknownError),
             )
         )
+
+
+def _nothing() -> None:
+    """A deferred write superseded by a later one of the same record."""
 
 
 def _safe(hook: Callable[[T], None], value: T) -> None:

@@ -11,9 +11,8 @@ from __future__ import annotations
 from finlink.model.relation import Relation
 from finlink.sync._relations import RELATION, SUPPLIER_HALF, is_split
 from finlink.sync._run import Run
-from finlink.sync.report import Operation, OperationKind, Outcome, OutcomeStatus
 
-__all__ = ["PRELOAD_THRESHOLD", "is_linked", "is_unchanged", "preload"]
+__all__ = ["PRELOAD_THRESHOLD", "is_linked", "is_unchanged", "link_entry", "preload"]
 
 #: From this many relations in one batch, every link fingerprint is read at once.
 PRELOAD_THRESHOLD = 200
@@ -36,13 +35,14 @@ def preload(run: Run) -> None:
             }
 
 
-def _link(
+def link_entry(
     run: Run, name: str, entity: str, crm_key: str
 ) -> tuple[str, str | None, str | None] | None:
+    """(remote id, remote version, fingerprint) of a link, or None: preloaded or read."""
     table = run.fingerprints.get((name, entity))
     if table is not None:
         return table.get(crm_key)
-    link = run.store.get_link(name, entity, crm_key)
+    link = run.get_link(name, entity, crm_key)
     if link is None:
         return None
     fingerprint = (link.snapshot or {}).get("fingerprint")
@@ -55,15 +55,15 @@ def _link(
 
 def is_linked(run: Run, name: str, crm_key: str) -> bool:
     """Whether the relation has a link in the administration."""
-    return _link(run, name, RELATION, crm_key) is not None
+    return link_entry(run, name, RELATION, crm_key) is not None
 
 
 def is_unchanged(run: Run, name: str, relation: Relation, fingerprint: str) -> bool:
-    """True (and the skip reported) when nothing about ``relation`` needs sending to ``name``."""
+    """True (and the skip counted) when nothing about ``relation`` needs sending to ``name``."""
     adm = run.administrations[name]
     found: list[tuple[str, str]] = []
     for entity in _entities(run, name, relation):
-        entry = _link(run, name, entity, relation.id)
+        entry = link_entry(run, name, entity, relation.id)
         if entry is None or entry[2] != fingerprint:
             return False
         remote_id, version, _ = entry
@@ -75,13 +75,12 @@ def is_unchanged(run: Run, name: str, relation: Relation, fingerprint: str) -> b
         if changed is not None and (version is None or changed.version != version):
             return False
         found.append((entity, remote_id))
-    for entity, remote_id in found:
-        op = Operation(
-            administration=name,
-            entity=entity,
-            crm_key=relation.id,
-            kind=OperationKind.SKIP,
-            remote_id=remote_id,
-        )
-        run.add(Outcome(operation=op, status=OutcomeStatus.SKIPPED, remote_id=remote_id))
+    # Counted, not listed: an unchanged record makes no report object (a large batch of them
+    # stays small); the keys are kept only when the host asked for them.
+    unchanged = run.report.unchanged
+    run.skipped += 1
+    for entity, _ in found:
+        unchanged[(name, entity)] = unchanged.get((name, entity), 0) + 1
+        if run.unchanged_keys:
+            run.report.unchanged_keys.setdefault((name, entity), []).append(relation.id)
     return True

@@ -21,6 +21,7 @@ import os
 import socket
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from itertools import islice
 
 import attrs
 
@@ -33,6 +34,7 @@ from finlink.model.relation import Relation
 from finlink.model.validation import check
 from finlink.serialization import from_dict, to_dict
 from finlink.sync._bookings import BOOKING, PROJECT, sync_booking, sync_project
+from finlink.sync._intents import INTENT_BATCH, reserve_intents
 from finlink.sync._relations import RELATION, SUPPLIER_HALF, refresh_remote, sync_relation
 from finlink.sync._run import AdministrationRun, Run, by_name, describe_error, route_all
 from finlink.sync._unchanged import PRELOAD_THRESHOLD, is_linked, is_unchanged, preload
@@ -168,7 +170,13 @@ class SyncEngine:
 
     # -- runs ---------------------------------------------------------------------------------
 
-    def _run(self, *, dry_run: bool = False, only: Iterable[str] | None = None) -> Run:
+    def _run(
+        self,
+        *,
+        dry_run: bool = False,
+        only: Iterable[str] | None = None,
+        unchanged_keys: bool = False,
+    ) -> Run:
         names = list(only) if only is not None else list(self._backends)
         return Run(
             store=self.store,
@@ -183,6 +191,7 @@ class SyncEngine:
             clock=self.clock,
             dry_run=dry_run,
             worker=self.worker_id,
+            unchanged_keys=unchanged_keys,
         )
 
     def _route(self, run: Run, record: Record) -> list[str]:
@@ -202,27 +211,59 @@ class SyncEngine:
             run.add(Outcome(operation=op, status=OutcomeStatus.INVALID, error=str(error)))
 
     def _each(self, run: Run, entity: str, records: Iterable[Record], kind: str) -> None:
-        """Validate, route and sync every record; one record's failure never stops the rest."""
-        batch = list(records)
-        for record in batch:
-            if isinstance(record, Relation | Project):
-                self.lookup.remember(record)
-        if entity == RELATION and len(batch) >= PRELOAD_THRESHOLD:
+        """Validate, route and sync every record; one record's failure never stops the rest.
+
+        Records stream through in chunks of :data:`INTENT_BATCH`: only the chunk at hand and
+        the next one are held, so memory stays flat however long the batch. Each chunk's
+        create intents are made durable in one commit, with the outcomes of the chunk before.
+        """
+        source = iter(records)
+        chunk = list(islice(source, INTENT_BATCH))
+        following = list(islice(source, INTENT_BATCH)) if len(chunk) == INTENT_BATCH else []
+        if entity == RELATION and len(chunk) + len(following) >= PRELOAD_THRESHOLD:
             preload(run)
-        run.unlinked = sum(
-            1
-            for record in batch
-            if isinstance(record, Relation)
-            and not all(is_linked(run, name, record.id) for name in run.administrations)
-        )
         for name in run.administrations:
             if entity == RELATION:
                 self._refresh(run, name)
         started = self.clock.now()
-        for record in batch:
-            self._one(run, entity, record)
+        try:
+            while chunk:
+                self._chunk(run, entity, chunk)
+                chunk = following
+                following = list(islice(source, INTENT_BATCH)) if following else []
+        finally:
+            run.flush()
         if not run.dry_run:
             self._finish(run, kind, started)
+
+    def _chunk(self, run: Run, entity: str, chunk: Sequence[Record]) -> None:
+        ready: list[tuple[Record, list[str], str | None]] = []
+        for record in chunk:
+            skipped = run.skipped
+            prepared = self._prepare(run, entity, record)
+            if isinstance(record, Project) or (
+                isinstance(record, Relation) and (prepared is not None or run.skipped == skipped)
+            ):
+                # An unchanged relation is not kept for bookings' look-ups (it is linked
+                # wherever it goes): a long batch of them then costs no memory.
+                self.lookup.remember(record)
+            if prepared is not None:
+                ready.append((record, *prepared))
+        # How many records need matching decides between look-ups by identifier (a few) and
+        # one full read of the administration (many): count them as they come, before any of
+        # the chunk is matched. An unchanged record is linked: only those to send can count.
+        run.unlinked += sum(
+            1
+            for record, _, _ in ready
+            if isinstance(record, Relation)
+            and not all(is_linked(run, name, record.id) for name in run.administrations)
+        )
+        if entity == RELATION and not run.dry_run:
+            # One commit makes the whole chunk's create intents durable (and the outcomes of
+            # the chunk before it): see docs/explanation/exactly-once.md.
+            reserve_intents(run, [(r, t, f) for r, t, f in ready if isinstance(r, Relation)])
+        for record, targets, fingerprint in ready:
+            self._send(run, entity, record, targets, fingerprint)
 
     def _refresh(self, run: Run, name: str) -> None:
         try:
@@ -235,16 +276,24 @@ class SyncEngine:
     def _one(
         self, run: Run, entity: str, record: Record, names: Sequence[str] | None = None
     ) -> None:
+        prepared = self._prepare(run, entity, record, names)
+        if prepared is not None:
+            self._send(run, entity, record, *prepared)
+
+    def _prepare(
+        self, run: Run, entity: str, record: Record, names: Sequence[str] | None = None
+    ) -> tuple[list[str], str | None] | None:
+        """Route, skip the unchanged, validate: (administrations to send to, fingerprint)."""
         try:
             targets = list(names) if names is not None else self._route(run, record)
         except ValidationError as error:
             self._invalid(run, entity, record.id, error, [])
-            return
+            return None
         fingerprint = record_fingerprint(record) if isinstance(record, Relation) else None
         if isinstance(record, Relation) and fingerprint is not None:
             targets = [n for n in targets if not is_unchanged(run, n, record, fingerprint)]
             if not targets:
-                return
+                return None
         problems = check(record) if not isinstance(record, Booking) else ()
         if problems:
             self._invalid(
@@ -254,7 +303,18 @@ class SyncEngine:
                 ValidationError(problems, subject=f"{entity} {record.id!r}"),
                 targets,
             )
-            return
+            return None
+        return targets, fingerprint
+
+    def _send(
+        self,
+        run: Run,
+        entity: str,
+        record: Record,
+        targets: Sequence[str],
+        fingerprint: str | None,
+    ) -> None:
+        """Sync one valid, changed record into each administration it goes to."""
         retry: list[str] = []
         for name in targets:
             first = len(run.report.outcomes)
@@ -272,9 +332,11 @@ class SyncEngine:
         if retry and run.outbox_entry is None and not run.dry_run:
             # A transient failure in a batch: keep the record in the durable outbox, so
             # process_outbox() (or retry_failed()) sends it again without the host's help.
-            self.store.enqueue(entity, record.id, to_dict(record), administrations=retry)
+            with run.writing():
+                self.store.enqueue(entity, record.id, to_dict(record), administrations=retry)
 
     def _finish(self, run: Run, kind: str, started: datetime) -> None:
+        run.flush()
         for name, adm in run.administrations.items():
             outcomes = run.report.of(administration=name)
             ok = adm.down is None and all(
@@ -289,9 +351,15 @@ class SyncEngine:
 
     # -- push: batch ---------------------------------------------------------------------------
 
-    def sync_relations(self, relations: Iterable[Relation]) -> SyncReport:
-        """Push relations (with their contacts) to every administration they are routed to."""
-        run = self._run()
+    def sync_relations(
+        self, relations: Iterable[Relation], *, unchanged_keys: bool = False
+    ) -> SyncReport:
+        """Push relations (with their contacts) to every administration they are routed to.
+
+        Unchanged relations are counted in the report, not listed; with ``unchanged_keys``
+        the report also keeps their keys (``report.unchanged_keys``).
+        """
+        run = self._run(unchanged_keys=unchanged_keys)
         self._each(run, RELATION, relations, "relations")
         return run.report
 
@@ -313,13 +381,22 @@ class SyncEngine:
         relations: Iterable[Relation] = (),
         projects: Iterable[Project] = (),
         bookings: Iterable[Booking] = (),
+        unchanged_keys: bool = False,
     ) -> Plan:
-        """Every intended operation, without writing anything (remote reads do happen)."""
-        run = self._run(dry_run=True)
+        """Every intended operation, without writing anything (remote reads do happen).
+
+        Unchanged relations are counted (``plan.unchanged``), not listed; with
+        ``unchanged_keys`` their keys are kept too (``plan.unchanged_keys``).
+        """
+        run = self._run(dry_run=True, unchanged_keys=unchanged_keys)
         self._each(run, RELATION, relations, "plan")
         self._each(run, PROJECT, projects, "plan")
         self._each(run, BOOKING, bookings, "plan")
-        return Plan(operations=tuple(o.operation for o in run.report.outcomes))
+        return Plan(
+            operations=tuple(o.operation for o in run.report.outcomes),
+            unchanged=dict(run.report.unchanged),
+            unchanged_keys={k: tuple(v) for k, v in run.report.unchanged_keys.items()},
+        )
 
     # -- push: real time -----------------------------------------------------------------------
 
@@ -376,6 +453,7 @@ class SyncEngine:
                 record,
                 names=list(run.administrations) if isinstance(record, Booking) else None,
             )
+            run.flush()  # every outcome durable before the entry is acknowledged
             failures = [o for o in run.report.outcomes if o.status is OutcomeStatus.FAILED]
             if failures:
                 attempt = entry.attempts + 1

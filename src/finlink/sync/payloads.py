@@ -9,16 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
+import operator
 import pickle
 from typing import Any
 
+import attrs
+
 from finlink.model.booking import Booking, Project
 from finlink.model.normalize import normalize_contact, normalize_relation
-from finlink.model.relation import Contact, Relation
+from finlink.model.relation import Address, Contact, Relation
 from finlink.serialization import to_dict
 
 __all__ = [
     "RELATION_FIELDS",
+    "RELATION_NESTED",
     "booking_payload",
     "contact_payload",
     "payload_hash",
@@ -82,17 +87,66 @@ def booking_payload(booking: Booking) -> dict[str, Any]:
     return data
 
 
+#: Relation fields copied into the fingerprint as they are; the others are nested values.
+_RELATION_PLAIN = (
+    "id",
+    "name",
+    "number",
+    "email",
+    "phone",
+    "mobile",
+    "website",
+    "vat_number",
+    "coc_number",
+    "iban",
+    "bic",
+    "payment_term_days",
+    "currency",
+    "language",
+    "active",
+)
+#: Relation fields the fingerprint spells out itself (a test checks the two cover every field).
+RELATION_NESTED = ("updated_at", "roles", "visiting_address", "postal_address", "contacts", "extra")
+_relation_plain = operator.attrgetter(*_RELATION_PLAIN)
+_address = operator.attrgetter(*(f.name for f in attrs.fields(Address)))
+_contact = operator.attrgetter(*(f.name for f in attrs.fields(Contact)))
+
+
+def _relation_values(relation: Relation) -> tuple[Any, ...]:
+    """Every field of a relation as plain values (text, numbers), in a fixed order."""
+    visiting, postal, updated = (
+        relation.visiting_address,
+        relation.postal_address,
+        relation.updated_at,
+    )
+    return (
+        _relation_plain(relation),
+        updated.isoformat() if updated is not None else None,
+        sorted([role.value for role in relation.roles]),
+        _address(visiting) if visiting is not None else None,
+        _address(postal) if postal is not None else None,
+        [_contact(contact) for contact in relation.contacts],
+        repr(sorted(relation.extra.items())) if relation.extra else None,
+    )
+
+
 def record_fingerprint(record: Relation | Project | Booking) -> str:
     """A digest of a CRM record exactly as given (before normalisation).
 
     Cheap enough to compute for every record of a large batch: equal fingerprints mean the
-    record is unchanged since it was last synced, so nothing else needs computing. The record's
-    JSON form is pickled (protocol 5, about twice as fast as canonical JSON) and hashed. Equal
-    bytes always mean equal records; the rare opposite (the same record pickled differently by
-    another Python, say) only sends the record down the full comparison once, which then
-    finds nothing to write.
+    record is unchanged since it was last synced, so nothing else needs computing. A relation's
+    fields are read straight off the object into a tuple of text and numbers (roles and extra
+    sorted), which ``marshal`` turns into bytes, several times cheaper than serialising the
+    record. Format 2 is used because it has no back-references, so equal values give equal
+    bytes however the objects are shared. Other records go through their JSON form, pickled.
+    Equal bytes always mean equal records; the rare opposite (the same record encoded
+    differently by another Python, or a fingerprint stored by an older finlink) only sends the
+    record down the full comparison once, which then finds nothing to write.
     """
-    data = pickle.dumps(to_dict(record), protocol=5)
+    if isinstance(record, Relation):
+        data = marshal.dumps(_relation_values(record), 2)
+    else:
+        data = pickle.dumps(to_dict(record), protocol=5)
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 

@@ -156,23 +156,40 @@ class Operation:
 
 @attrs.frozen(kw_only=True)
 class Plan:
-    """Every intended operation of a dry run; nothing has been written."""
+    """Every intended operation of a dry run; nothing has been written.
+
+    Attributes:
+        operations: Every operation, except skips of unchanged records.
+        unchanged: (administration, entity) → how many records are unchanged and skipped;
+            they are counted, not listed, so a large batch plans in little memory.
+        unchanged_keys: (administration, entity) → their CRM keys, when asked for
+            (``SyncEngine.plan(..., unchanged_keys=True)``); empty otherwise.
+    """
 
     operations: tuple[Operation, ...]
+    unchanged: Mapping[tuple[str, str], int] = attrs.field(factory=dict)
+    unchanged_keys: Mapping[tuple[str, str], tuple[str, ...]] = attrs.field(factory=dict)
 
     def counts(self, entity: str | None = None) -> dict[str, dict[str, int]]:
-        """Per administration, how many operations of each kind (of one entity, if given)."""
+        """Per administration, how many operations of each kind (of one entity, if given).
+
+        Unchanged records count as ``skip``, listed in :attr:`operations` or not.
+        """
         result: dict[str, Counter[str]] = {}
         for op in self.operations:
             if entity is None or op.entity == entity:
                 result.setdefault(op.administration, Counter())[op.kind.value] += 1
+        for (adm, kind_entity), number in self.unchanged.items():
+            if number and (entity is None or kind_entity == entity):
+                result.setdefault(adm, Counter())[OperationKind.SKIP.value] += number
         return {adm: dict(counter) for adm, counter in sorted(result.items())}
 
     def to_text(self) -> str:
         """Plain text for a bookkeeper: counts per administration and entity, then details."""
         lines: list[str] = []
-        entities = sorted({op.entity for op in self.operations})
-        for adm in sorted({op.administration for op in self.operations}):
+        entities = sorted({op.entity for op in self.operations} | {e for _, e in self.unchanged})
+        administrations = {op.administration for op in self.operations}
+        for adm in sorted(administrations | {a for a, _ in self.unchanged}):
             lines.append(f"{adm}:")
             for entity in entities:
                 counts = self.counts(entity).get(adm)
@@ -225,15 +242,34 @@ class Outcome:
 
 @attrs.define
 class SyncReport:
-    """Every operation of a run with its outcome, and what came in from the accounting side."""
+    """Every operation of a run with its outcome, and what came in from the accounting side.
+
+    Records skipped as unchanged (the fast path: same fingerprint, no change in the
+    administration) make no :class:`Outcome`: they are counted in :attr:`unchanged`, and
+    their keys kept in :attr:`unchanged_keys` only when asked for (``sync_relations(...,
+    unchanged_keys=True)``). So a run over a million unchanged records stays small.
+    :meth:`counts` and :meth:`to_text` include them as ``unchanged``.
+
+    Attributes:
+        outcomes: Every operation with its outcome, except unchanged records.
+        inbound: Changes made in an administration, for the CRM.
+        unchanged: (administration, entity) → how many records were unchanged.
+        unchanged_keys: (administration, entity) → their CRM keys, when asked for.
+    """
 
     outcomes: list[Outcome] = attrs.field(factory=list)
     inbound: list[InboundChange] = attrs.field(factory=list)
+    unchanged: dict[tuple[str, str], int] = attrs.field(factory=dict)
+    unchanged_keys: dict[tuple[str, str], list[str]] = attrs.field(factory=dict)
 
     def extend(self, other: SyncReport) -> None:
-        """Add another report's outcomes and inbound changes to this one."""
+        """Add another report's outcomes, unchanged counts and inbound changes to this one."""
         self.outcomes.extend(other.outcomes)
         self.inbound.extend(other.inbound)
+        for key, number in other.unchanged.items():
+            self.unchanged[key] = self.unchanged.get(key, 0) + number
+        for key, keys in other.unchanged_keys.items():
+            self.unchanged_keys.setdefault(key, []).extend(keys)
 
     @property
     def ok(self) -> bool:
@@ -266,13 +302,19 @@ class SyncReport:
             if entity is None or outcome.operation.entity == entity:
                 adm = outcome.operation.administration
                 result.setdefault(adm, Counter())[_label(outcome)] += 1
+        for (adm, kind_entity), number in self.unchanged.items():
+            if number and (entity is None or kind_entity == entity):
+                result.setdefault(adm, Counter())["unchanged"] += number
         return {adm: dict(counter) for adm, counter in sorted(result.items())}
 
     def to_text(self) -> str:
         """A summary a bookkeeper understands, then every failure with its reason."""
         lines: list[str] = []
-        entities = sorted({o.operation.entity for o in self.outcomes})
-        for adm in sorted({o.operation.administration for o in self.outcomes}):
+        entities = sorted(
+            {o.operation.entity for o in self.outcomes} | {e for _, e in self.unchanged}
+        )
+        administrations = {o.operation.administration for o in self.outcomes}
+        for adm in sorted(administrations | {a for a, _ in self.unchanged}):
             lines.append(f"{adm}:")
             for entity in entities:
                 counts = self.counts(entity).get(adm)
@@ -295,7 +337,7 @@ class SyncReport:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict."""
+        """A JSON-ready dict (unchanged records appear in ``counts`` only)."""
         return {
             "ok": self.ok,
             "counts": self.counts(),

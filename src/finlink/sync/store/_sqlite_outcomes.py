@@ -62,6 +62,17 @@ def begin_intent(
             "payload_hash, created_at, updated_at, attempts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1)",
             (*key, reference, operation, payload_hash, now, now),
         )
+        # What was just inserted, without reading it back (a batch reserves many at once).
+        return Intent(
+            administration=administration,
+            entity=entity,
+            crm_key=crm_key,
+            reference=reference,
+            operation=operation,
+            payload_hash=payload_hash,
+            created_at=rows.parse_time(now),
+            attempts=1,
+        )
     return rows.intent(
         conn.execute(
             "SELECT * FROM intents WHERE administration = ? AND entity = ? AND crm_key = ?", key
@@ -108,10 +119,16 @@ def record_outcome(
     conn.execute("DELETE FROM errors WHERE administration = ? AND entity = ? AND crm_key = ?", key)
     if outbox_entry is not None and worker is not None:
         outbox.ack(conn, outbox_entry, worker)
-    return rows.link(
-        conn.execute(
-            "SELECT * FROM links WHERE administration = ? AND entity = ? AND crm_key = ?", key
-        ).fetchone()
+    # The row just written, without reading it back: this runs for every record of a sync.
+    return Link(
+        administration=administration,
+        entity=entity,
+        crm_key=crm_key,
+        remote_id=remote_id,
+        snapshot=rows.stored_object(snapshot),
+        snapshot_hash=snapshot_hash,
+        remote_version=remote_version,
+        synced_at=rows.parse_time(now),
     )
 
 

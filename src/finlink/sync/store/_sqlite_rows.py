@@ -27,6 +27,7 @@ __all__ = [
     "parse_time",
     "review",
     "run",
+    "stored_object",
     "time_text",
 ]
 
@@ -55,7 +56,8 @@ def _optional_time(text: str | None) -> datetime | None:
     return None if text is None else parse_time(text)
 
 
-def _object(text: str | None) -> dict[str, Any] | None:
+def stored_object(text: str | None) -> dict[str, Any] | None:
+    """The JSON object a payload column holds, or None."""
     if text is None:
         return None
     value = json.loads(text)
@@ -65,7 +67,7 @@ def _object(text: str | None) -> dict[str, Any] | None:
 
 
 def _required_object(text: str) -> dict[str, Any]:
-    value = _object(text)
+    value = stored_object(text)
     assert value is not None  # the columns holding these are NOT NULL
     return value
 
@@ -77,7 +79,7 @@ def link(row: sqlite3.Row) -> Link:
         entity=row["entity"],
         crm_key=row["crm_key"],
         remote_id=row["remote_id"],
-        snapshot=_object(row["snapshot"]),
+        snapshot=stored_object(row["snapshot"]),
         snapshot_hash=row["snapshot_hash"],
         remote_version=row["remote_version"],
         synced_at=parse_time(row["synced_at"]),

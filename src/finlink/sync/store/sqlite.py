@@ -14,6 +14,7 @@ and :meth:`~SQLiteStore.claim` never hands the same outbox entry to two workers.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -38,7 +39,6 @@ from finlink.sync.store._records import (
     Run,
     StoreStatus,
     canonical_json,
-    payload_hash,
 )
 from finlink.sync.store._sqlite_connection import SQLiteConnection
 
@@ -251,14 +251,18 @@ class SQLiteStore:
         """
         if outbox_entry is not None and worker is None:
             raise SyncError("acknowledging an outbox entry needs the worker that holds it")
+        # One JSON encoding serves as the stored text and as the input of its hash (what
+        # payload_hash computes), instead of encoding the snapshot twice.
+        text = None if snapshot is None else canonical_json(snapshot)
+        digest = None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
         with self._db.writing() as conn:
             return outcomes.record_outcome(
                 conn,
                 self._now(),
                 (administration, entity, crm_key),
                 remote_id=remote_id,
-                snapshot=None if snapshot is None else canonical_json(snapshot),
-                snapshot_hash=None if snapshot is None else payload_hash(snapshot),
+                snapshot=text,
+                snapshot_hash=digest,
                 remote_version=remote_version,
                 outbox_entry=outbox_entry,
                 worker=worker,

@@ -1,0 +1,79 @@
+"""Intents for a batch of relations, made durable in one commit before any of them is sent.
+
+Exactly-once writes need an intent with the vendor-stored reference to be durable before the
+create that carries it goes out. Committing one intent per create costs a disk flush per
+record; reserving the intents of a whole batch of relations (and of their contacts) at once
+costs one. An intent reserved for a record that then links, waits for review or fails is
+cleared with the next commit; until then it only makes a run after a crash probe for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from finlink._errors import SyncError
+from finlink.backends.capabilities import Feature
+from finlink.model.relation import Relation
+from finlink.sync._relations import CONTACT, RELATION, halves, ordered_contacts
+from finlink.sync._run import Run
+from finlink.sync._unchanged import link_entry
+
+__all__ = ["INTENT_BATCH", "reserve_intents"]
+
+#: Relations whose create intents are committed together. A crash costs at most this many
+#: probes (one look-up by reference each) on the next run.
+INTENT_BATCH = 128
+
+
+def reserve_intents(run: Run, batch: Sequence[tuple[Relation, Sequence[str], str | None]]) -> None:
+    """Make the create intents of every unlinked relation in ``batch`` durable in one commit.
+
+    ``batch`` holds (relation, administrations it goes to, fingerprint). Each relation (each
+    half of a split one) without a link gets an intent with its reference, and so does each
+    of its contacts the backend takes (reference: the contact key). Only intents new in this
+    run (attempt 1) count as reserved: an older one may stand for a write that reached the
+    vendor, so the record probes for it as before.
+    """
+    wanted: list[tuple[str, str, str, str, str]] = []
+    for relation, names, fingerprint in batch:
+        for name in names:
+            adm = run.administrations[name]
+            if adm.down:
+                continue
+            caps = adm.backend.capabilities
+            send_contacts = (
+                adm.settings.sync_contacts
+                and caps.supports(Feature.CONTACTS)
+                and caps.max_contacts_per_relation != 0
+            )
+            digest = fingerprint or ""
+            for entity, half, reference in halves(relation, adm):
+                if link_entry(run, name, entity, relation.id) is not None:
+                    continue
+                wanted.append((name, entity, relation.id, reference, digest))
+                if not send_contacts or not half.contacts:
+                    continue
+                suffix = "" if entity == RELATION else "#supplier"
+                limit = caps.max_contacts_per_relation
+                for contact in ordered_contacts(half)[:limit]:
+                    key = f"{relation.id}/{contact.id}{suffix}"
+                    wanted.append((name, CONTACT, key, key, digest))
+    if not wanted:
+        return
+    with run.writing():
+        for name, entity, crm_key, reference, digest in wanted:
+            try:
+                with run.store.transaction():  # nested: a refused intent undoes only itself
+                    intent = run.store.begin_intent(
+                        name,
+                        entity,
+                        crm_key,
+                        reference=reference,
+                        operation="create",
+                        # The record's fingerprint: a digest of everything about to be sent.
+                        payload_hash=digest,
+                    )
+            except SyncError:
+                continue  # the record's own step meets the same refusal and reports it
+            if intent.attempts == 1:
+                run.reserved.add((name, entity, crm_key))
