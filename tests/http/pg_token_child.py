@@ -3,9 +3,10 @@
 Usage: python pg_token_child.py DSN CLOCK_SPEC SANDBOX_URL CLIENT_ID SECRET REDIRECT OUT
 
 It touches ``OUT.ready`` and waits for the file ``go`` beside OUT, which holds the deadline
-(the test writes it once every process is up). Every few milliseconds it asks ExactAuth (on a PostgresTokenStore) for the tokens, which
-refreshes them when they are 570 s old, and calls ``current/Me`` with them; it writes the
-statuses it got and the access tokens it used (hashed) to OUT as JSON.
+(the test writes it once every process is up). Every few milliseconds it asks ExactAuth (on a
+PostgresTokenStore) for the tokens, which refreshes them when they are 570 s old, and calls
+``current/Me`` with them; it writes the statuses it got and the access tokens it used (hashed)
+to OUT as JSON.
 """
 
 from __future__ import annotations

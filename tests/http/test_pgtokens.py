@@ -45,7 +45,8 @@ def test_it_keeps_token_sets_per_tenant_and_key(pg_schema: PgSchema) -> None:
         globex.save("exact", _tokens(9))
         loaded = acme.load("exact")
         assert loaded == _tokens(2)
-        assert loaded is not None and loaded.extra["n"] == "2"
+        assert loaded is not None
+        assert loaded.extra["n"] == "2"
         assert globex.load("exact") == _tokens(9)
         assert "access-2" not in repr(acme)
     finally:
@@ -118,8 +119,7 @@ def test_eight_processes_refresh_one_exact_token_once_per_expiry(
         ]
         outs = [tmp_path / f"{n}.json" for n in range(8)]
         procs = [
-            subprocess.Popen([sys.executable, str(CHILD), *args, str(out)], env=env)
-            for out in outs
+            subprocess.Popen([sys.executable, str(CHILD), *args, str(out)], env=env) for out in outs
         ]
         started = time.monotonic()
         while not all(Path(f"{out}.ready").exists() for out in outs):

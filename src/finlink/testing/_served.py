@@ -76,11 +76,11 @@ def _exact_stats(sandbox: ExactSandbox) -> dict[str, Any]:
     limiter = sandbox.service.limiter
     with sandbox.service.lock:
         per_minute: dict[int, int] = defaultdict(int)
-        for (division, _), calls in limiter.per_minute.items():
-            per_minute[division] = max(per_minute[division], calls)
+        for (division, _), used in limiter.per_minute.items():
+            per_minute[division] = max(per_minute[division], used)
         per_day: dict[int, int] = defaultdict(int)
-        for (division, _), calls in limiter.per_day.items():
-            per_day[division] = max(per_day[division], calls)
+        for (division, _), used in limiter.per_day.items():
+            per_day[division] = max(per_day[division], used)
         minutes = len({minute for _, minute in limiter.per_minute})
         calls = dict(limiter.calls)
         refused = dict(limiter.refused)
@@ -110,10 +110,9 @@ def _exact_stats(sandbox: ExactSandbox) -> dict[str, Any]:
 def _snelstart(args: argparse.Namespace, clock: ScaledClock) -> None:
     # The sandbox spends its latency with clock.sleep: scale it so that it is real seconds.
     sandbox = SnelStartSandbox(clock=clock, latency=args.latency * clock.factor)
-    keys = {
-        f"adm{i + 1:02d}": sandbox.add_administration(f"adm{i + 1:02d}", product=Product(args.product))
-        for i in range(args.count)
-    }
+    product = Product(args.product)
+    names = [f"adm{i + 1:02d}" for i in range(args.count)]
+    keys = {name: sandbox.add_administration(name, product=product) for name in names}
     server = sandbox.serve("127.0.0.1", 0)
     _say(
         {
@@ -172,7 +171,7 @@ class SandboxProcess:
         latency: float = 0.0,
         product: str = "maatwerk",
     ) -> None:
-        self._proc = subprocess.Popen(
+        self._proc = subprocess.Popen(  # noqa: S603 - this interpreter, our own module
             [
                 sys.executable,
                 "-m",

@@ -61,7 +61,8 @@ class ScaledClock:
         """
         try:
             factor, origin, wall = spec.split(",")
-            return cls(float(factor), origin=datetime.fromisoformat(origin), wall_origin=float(wall))
+            start = datetime.fromisoformat(origin)
+            return cls(float(factor), origin=start, wall_origin=float(wall))
         except ValueError as exc:
             raise ValueError(f"not a ScaledClock spec: {spec!r}") from exc
 
