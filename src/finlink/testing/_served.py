@@ -88,7 +88,7 @@ def _exact_stats(sandbox: ExactSandbox) -> dict[str, Any]:
         refused_refreshes = dict(sandbox.oauth.refused_refreshes)
     accounts = {
         division: sorted(
-            [str(row.get("Code") or "").strip(), str(row.get("Name") or "")]
+            [str(row.get("SearchCode") or "").strip(), str(row.get("Name") or "")]
             for row in sandbox.records(division, "crm/Accounts")
         )
         for division in sandbox.divisions
@@ -133,9 +133,11 @@ def _snelstart(args: argparse.Namespace, clock: ScaledClock) -> None:
                 records = sandbox.calls(name)
                 stats["calls"][name] = sum(1 for r in records if r.status != 429)
                 stats["throttled"][name] = sum(1 for r in records if r.status == 429)
+                # finlink's reference is in the memo; the seeded own company has none.
                 stats["relaties"][name] = sorted(
-                    [str(r.get("relatiecode")), str(r.get("naam"))]
+                    [str(r.get("memo")), str(r.get("naam"))]
                     for r in sandbox.administration(name).relaties()
+                    if r.get("memo")
                 )
             _say(stats)
         elif command == "quit":
@@ -196,7 +198,7 @@ class SandboxProcess:
         out: IO[str] | None = self._proc.stdout
         assert out is not None  # made with stdout=PIPE
         line = out.readline()
-        if not line:
+        if not line:  # pragma: no cover - the child died
             raise RuntimeError(f"the sandbox process ended (status {self._proc.poll()})")
         value: dict[str, Any] = json.loads(line)
         return value
