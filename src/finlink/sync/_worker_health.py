@@ -115,7 +115,7 @@ class HealthServer:
         snapshot = health
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 if self.path.rstrip("/") not in ("/health", ""):
                     self.send_error(404)
                     return

@@ -19,9 +19,12 @@ import json
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections import defaultdict
 from types import TracebackType
 from typing import IO, Any
+
+import httpx
 
 from finlink.testing.exact import ExactSandbox
 from finlink.testing.exact.wire import SandboxRequest, SandboxResponse
@@ -29,7 +32,7 @@ from finlink.testing.scaled_clock import ScaledClock
 from finlink.testing.snelstart import SnelStartSandbox
 from finlink.testing.snelstart.limits import Product
 
-__all__ = ["SandboxProcess", "main"]
+__all__ = ["LoopbackTransport", "SandboxProcess", "main"]
 
 #: Division codes of the served Exact sandbox: 100001, 100002, ...
 FIRST_DIVISION = 100001
@@ -148,6 +151,33 @@ def _snelstart(args: argparse.Namespace, clock: ScaledClock) -> None:
 def _say(value: object) -> None:
     sys.stdout.write(json.dumps(value, default=str) + "\n")
     sys.stdout.flush()
+
+
+class LoopbackTransport(httpx.BaseTransport):
+    """Sends every request to one loopback server, whatever host it names.
+
+    SnelStart's backend calls fixed hosts (``auth.snelstart.nl``, ``b2bapi.snelstart.nl``);
+    this transport sends their paths to a served sandbox instead.
+
+    Args:
+        url: The server's base URL (``http://127.0.0.1:PORT``).
+    """
+
+    def __init__(self, url: str) -> None:
+        parts = urllib.parse.urlsplit(url)
+        self._host = parts.hostname or "127.0.0.1"
+        self._port = parts.port
+        self._inner = httpx.HTTPTransport()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` to the loopback server, keeping its path and query."""
+        request.url = request.url.copy_with(scheme="http", host=self._host, port=self._port)
+        request.headers["Host"] = f"{self._host}:{self._port}"
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        """Close the connections."""
+        self._inner.close()
 
 
 class SandboxProcess:
