@@ -8,6 +8,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import attrs
 
@@ -126,7 +127,7 @@ def fleet(
         )
 
 
-def assert_delivered_exactly_once(fleet: Fleet) -> tuple[dict[str, object], dict[str, object]]:
+def assert_delivered_exactly_once(fleet: Fleet) -> tuple[dict[str, Any], dict[str, Any]]:
     """Every routed relation is in its administration once; nothing else is; no 429."""
     exact = fleet.exact.ask("stats")
     snelstart = fleet.snelstart.ask("stats")

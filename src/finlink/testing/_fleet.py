@@ -108,7 +108,7 @@ def engine_factory(spec: FleetSpec) -> tuple[Callable[[str], SyncEngine], Callab
                         ),
                         division=int(ident),
                         token_store=tokens,
-                        token_key="exact",
+                        token_key="exact",  # noqa: S106 - a store key, not a secret
                         clock=clock,
                         rate_limit_state=budget,
                     )
