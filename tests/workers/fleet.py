@@ -129,6 +129,12 @@ def fleet(
 
 def assert_delivered_exactly_once(fleet: Fleet) -> tuple[dict[str, Any], dict[str, Any]]:
     """Every routed relation is in its administration once; nothing else is; no 429."""
+    clock = ScaledClock.from_spec(fleet.spec.clock)
+    for tenant in fleet.spec.tenants:
+        with PostgresStore(fleet.spec.dsn, namespace=tenant, clock=clock) as store:
+            assert store.errors() == [], f"{tenant}: {store.errors()[:3]}"
+            assert store.reviews() == [], f"{tenant}: {store.reviews()[:3]}"
+            assert store.outbox_depth() == 0, f"{tenant}: entries left"
     exact = fleet.exact.ask("stats")
     snelstart = fleet.snelstart.ask("stats")
     for administration, ids in fleet.expected.items():
@@ -144,9 +150,4 @@ def assert_delivered_exactly_once(fleet: Fleet) -> tuple[dict[str, Any], dict[st
     assert all(n <= exact["day_limit"] for n in exact["max_per_day"].values())
     assert exact["refused_refreshes"] == {}, exact["refused_refreshes"]
     assert set(snelstart["throttled"].values()) <= {0}, snelstart["throttled"]
-    clock = ScaledClock.from_spec(fleet.spec.clock)
-    for tenant in fleet.spec.tenants:
-        with PostgresStore(fleet.spec.dsn, namespace=tenant, clock=clock) as store:
-            assert store.outbox_depth() == 0, f"{tenant}: entries left"
-            assert store.errors() == [], f"{tenant}: {store.errors()[:3]}"
     return exact, snelstart

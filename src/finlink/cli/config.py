@@ -10,6 +10,7 @@ it when the backend is made. See ``docs/configuration.md`` for the full layout.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Collection, Mapping
 from pathlib import Path
@@ -28,6 +29,7 @@ __all__ = [
     "ConflictConfig",
     "FinlinkConfig",
     "RoutingConfig",
+    "SharedConfig",
     "load_config",
     "resolve_backend_options",
 ]
@@ -35,7 +37,7 @@ __all__ = [
 #: The conflict policies the file may name (see :mod:`finlink.sync.conflicts`).
 CONFLICT_POLICIES = ("crm_wins", "accounting_wins", "newest_wins", "manual")
 _OWNERS = ("crm", "accounting", "manual")
-_TOP_KEYS = frozenset({"state_store", "administrations", "routing", "conflicts"})
+_TOP_KEYS = frozenset({"state_store", "administrations", "routing", "conflicts", "shared"})
 _RESERVED = frozenset({"backend", "ledger_map", "sync_contacts"})
 _SECRET_SUFFIX = "_env"  # noqa: S105 - the suffix of a variable name, not a secret
 # Keys that would hold a credential in plain text. The file is often committed or shared;
@@ -120,6 +122,22 @@ class ConflictConfig:
 
 
 @attrs.frozen(kw_only=True)
+class SharedConfig:
+    """Where several workers share the rate budget and the tokens (the ``[shared]`` table).
+
+    Attributes:
+        database: A PostgreSQL DSN (without the password: use ``PGPASSWORD`` or
+            ``~/.pgpass``), or None when ``database_env`` names the variable that holds it.
+        database_env: The environment variable with the DSN.
+        namespace: The tenant whose budget and tokens these are (default ``"default"``).
+    """
+
+    database: str | None = None
+    database_env: str | None = None
+    namespace: str = "default"
+
+
+@attrs.frozen(kw_only=True)
 class FinlinkConfig:
     """The whole configuration file, checked.
 
@@ -129,6 +147,8 @@ class FinlinkConfig:
         administrations: By administration id, in file order.
         routing: Routing of relations and projects.
         conflicts: The conflict policy.
+        shared: The database several workers share the rate budget and tokens in (None:
+            this process keeps them alone).
     """
 
     path: Path
@@ -136,6 +156,7 @@ class FinlinkConfig:
     administrations: Mapping[str, AdministrationConfig]
     routing: RoutingConfig = RoutingConfig()
     conflicts: ConflictConfig = ConflictConfig()
+    shared: SharedConfig | None = None
 
 
 class _Reader:
@@ -239,7 +260,32 @@ def load_config(
         administrations=administrations,
         routing=_routing(read, raw.get("routing", {}), administrations),
         conflicts=_conflicts(read, raw.get("conflicts", {})),
+        shared=_shared(read, raw["shared"]) if "shared" in raw else None,
     )
+
+
+def _shared(read: _Reader, value: object) -> SharedConfig:
+    table = read.table(value, "shared")
+    read.unknown(table, ("database", "database_env", "namespace"), "shared")
+    database = read.text(table["database"], "shared.database") if "database" in table else None
+    variable = (
+        read.text(table["database_env"], "shared.database_env")
+        if "database_env" in table
+        else None
+    )
+    if (database is None) == (variable is None):
+        raise read.error("shared", "give exactly one of database and database_env")
+    if database is not None and (
+        "password=" in database.replace(" ", "").lower()
+        or re.search(r"://[^/@:]+:[^/@]*@", database) is not None
+    ):
+        raise read.error(
+            "shared.database",
+            "secrets never go in the configuration file; use PGPASSWORD, ~/.pgpass or "
+            'database_env = "VARIABLE"',
+        )
+    namespace = read.text(table.get("namespace", "default"), "shared.namespace")
+    return SharedConfig(database=database, database_env=variable, namespace=namespace)
 
 
 def _administration(

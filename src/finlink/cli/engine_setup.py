@@ -27,7 +27,17 @@ from finlink.sync import (
     newest_wins,
 )
 
-__all__ = ["BackendFactory", "CountingRouter", "build_engine", "load_default_backend"]
+__all__ = [
+    "SHARED_BACKENDS",
+    "BackendFactory",
+    "CountingRouter",
+    "build_engine",
+    "load_default_backend",
+    "shared_options",
+]
+
+#: Backends that take ``rate_limit_state`` and ``token_store``: the ones ``[shared]`` wires.
+SHARED_BACKENDS = frozenset({"exact", "snelstart"})
 
 _POLICIES: dict[str, ConflictPolicy] = {
     "crm_wins": crm_wins,
@@ -97,6 +107,37 @@ def _policy(config: FinlinkConfig) -> ConflictPolicy:
     return policy
 
 
+def shared_options(config: FinlinkConfig, environ: Mapping[str, str]) -> dict[str, Any]:
+    """The shared rate budget and token store the ``[shared]`` table asks for (or nothing).
+
+    Raises:
+        ConfigError: The DSN's variable is unset, the DSN is invalid, the ``postgres`` extra
+            is missing, or the database does not answer.
+    """
+    if config.shared is None:
+        return {}
+    from finlink.http import PostgresRateLimitState, PostgresTokenStore  # noqa: PLC0415
+
+    dsn = config.shared.database
+    if config.shared.database_env is not None:
+        dsn = environ.get(config.shared.database_env)
+        if not dsn:
+            raise ConfigError(
+                config.path,
+                "shared.database_env",
+                f"environment variable {config.shared.database_env} is not set",
+            )
+    assert dsn is not None  # the configuration holds one or the other
+    namespace = config.shared.namespace
+    try:
+        return {
+            "rate_limit_state": PostgresRateLimitState(dsn, namespace=namespace),
+            "token_store": PostgresTokenStore(dsn, namespace=namespace),
+        }
+    except FinlinkError as exc:
+        raise ConfigError(config.path, "shared", str(exc)) from exc
+
+
 def build_engine(
     config: FinlinkConfig,
     *,
@@ -121,8 +162,13 @@ def build_engine(
             message names the administration's key).
     """
     backends: dict[str, Backend] = {}
+    shared = shared_options(config, environ)
     for name, administration in config.administrations.items():
         options, secrets = resolve_options(config, administration, environ)
+        if administration.backend in SHARED_BACKENDS:
+            # A token file named in the configuration wins over the shared store.
+            for keyword, value in shared.items():
+                options.setdefault(keyword, value)
         for secret in secrets:
             if on_secret is not None:
                 on_secret(secret)

@@ -28,7 +28,7 @@ from finlink.http._paging import (
 )
 from finlink.http._pgbudget import PostgresRateLimitState
 from finlink.http._pgtokens import PostgresTokenStore
-from finlink.http._ratelimit import RateLimiter, WindowBudget
+from finlink.http._ratelimit import RateLimiter, WindowBudget, rate_budget
 from finlink.http._ratelimit_state import (
     ConcurrencySlots,
     MemoryRateLimitState,
@@ -88,5 +88,6 @@ __all__ = [
     "parse_exact_error",
     "parse_retry_after",
     "parse_snelstart_error",
+    "rate_budget",
     "vendor_reset_wait",
 ]

@@ -38,7 +38,7 @@ from finlink.http._retry import RESET_MARGIN, int_header
 if TYPE_CHECKING:
     from finlink.backends.capabilities import Capabilities
 
-__all__ = ["RateLimiter", "WindowBudget"]
+__all__ = ["RateLimiter", "WindowBudget", "rate_budget"]
 
 logger = logging.getLogger("finlink.http.ratelimit")
 
@@ -310,3 +310,15 @@ class RateLimiter:
             f"RateLimiter(key={self.key!r}, windows=[{windows}], "
             f"max_concurrency={self.max_concurrency})"
         )
+
+
+def rate_budget(backend: object) -> tuple[WindowBudget, ...]:
+    """What a backend's rate limiter shows now, window by window; ``()`` without one.
+
+    Reads the backend's ``limiter`` attribute (:class:`~finlink.backends.exact.ExactBackend`
+    and :class:`~finlink.backends.snelstart.SnelStartBackend` have one). Only a shared state
+    (:class:`~finlink.http.PostgresRateLimitState`) knows what other processes used; an
+    in-memory one counts this process alone.
+    """
+    limiter = getattr(backend, "limiter", None)
+    return limiter.budget() if isinstance(limiter, RateLimiter) else ()
