@@ -25,6 +25,7 @@ from finlink.cli import (
     commands_sandbox,
     commands_state,
     commands_sync,
+    commands_worker,
 )
 from finlink.cli.inputs import InputError
 from finlink.cli.output import EXIT_ATTENTION, EXIT_SETUP, dump_json
@@ -118,5 +119,6 @@ for _command in (
     commands_demo.demo,
     commands_auth.auth,
     commands_doctor.doctor,
+    commands_worker.worker,
 ):
     main.add_command(_command)

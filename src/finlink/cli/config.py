@@ -269,9 +269,7 @@ def _shared(read: _Reader, value: object) -> SharedConfig:
     read.unknown(table, ("database", "database_env", "namespace"), "shared")
     database = read.text(table["database"], "shared.database") if "database" in table else None
     variable = (
-        read.text(table["database_env"], "shared.database_env")
-        if "database_env" in table
-        else None
+        read.text(table["database_env"], "shared.database_env") if "database_env" in table else None
     )
     if (database is None) == (variable is None):
         raise read.error("shared", "give exactly one of database and database_env")
