@@ -83,6 +83,7 @@ def _tenants(state: CliState, given: tuple[str, ...]) -> dict[str, Path]:
 @pass_state
 def worker(
     state: CliState,
+    *,
     tenant_configs: tuple[str, ...],
     batch: int,
     threads: int,
