@@ -100,31 +100,51 @@ def fleet(
         for t in range(tenants):
             mine = divisions[t * exact_per_tenant : (t + 1) * exact_per_tenant]
             theirs = names[t * snelstart_per_tenant : (t + 1) * snelstart_per_tenant]
-            tenant = f"tenant{t + 1:02d}"
-            layout[tenant] = [f"exact:{d}" for d in mine] + [f"snel:{n}" for n in theirs]
-            if mine:
-                answer = exact.ask("connect " + ",".join(str(d) for d in mine))
-                tokens = PostgresTokenStore(dsn, namespace=tenant)
-                tokens.save("exact", TokenSet.from_token_response(answer, now=clock.now()))
-                tokens.close()
-        spec = FleetSpec(
-            dsn=dsn,
-            clock=clock.spec,
-            tenants=layout,
-            exact=exact.info,
-            snelstart=snelstart.info,
-            **options,  # type: ignore[arg-type]
-        )
-        path = folder / "fleet.json"
-        spec.save(path)
-        yield Fleet(
-            spec=spec,
-            spec_path=path,
+            layout[f"tenant{t + 1:02d}"] = [f"exact:{d}" for d in mine] + [
+                f"snel:{n}" for n in theirs
+            ]
+        yield fleet_on(
+            dsn,
+            folder,
+            clock=clock,
             exact=exact,
             snelstart=snelstart,
-            expected={},
-            folder=folder,
+            layout=layout,
+            **options,
         )
+
+
+def fleet_on(
+    dsn: str,
+    folder: Path,
+    *,
+    clock: ScaledClock,
+    exact: SandboxProcess,
+    snelstart: SandboxProcess,
+    layout: dict[str, list[str]],
+    **options: object,
+) -> Fleet:
+    """A fleet on running sandboxes: connect each tenant's Exact divisions, write the spec."""
+    for tenant, administrations in layout.items():
+        mine = [a.partition(":")[2] for a in administrations if a.startswith("exact:")]
+        if mine:
+            answer = exact.ask("connect " + ",".join(mine))
+            tokens = PostgresTokenStore(dsn, namespace=tenant)
+            tokens.save("exact", TokenSet.from_token_response(answer, now=clock.now()))
+            tokens.close()
+    spec = FleetSpec(
+        dsn=dsn,
+        clock=clock.spec,
+        tenants=layout,
+        exact=exact.info,
+        snelstart=snelstart.info,
+        **options,  # type: ignore[arg-type]
+    )
+    path = folder / "fleet.json"
+    spec.save(path)
+    return Fleet(
+        spec=spec, spec_path=path, exact=exact, snelstart=snelstart, expected={}, folder=folder
+    )
 
 
 def assert_delivered_exactly_once(fleet: Fleet) -> tuple[dict[str, Any], dict[str, Any]]:
