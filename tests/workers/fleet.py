@@ -58,7 +58,14 @@ class Fleet:
                 batch = relations(per_tenant, seed=seed * 100 + number, id_prefix=f"{tenant}-")
                 for i, relation in enumerate(batch):
                     target = administrations[i % len(administrations)]
-                    engine.notify(attrs.evolve(relation, contacts=(), extra={ROUTE_FIELD: target}))
+                    # SnelStart takes names of 50 characters at most; the dataset has longer.
+                    sent = attrs.evolve(
+                        relation,
+                        name=relation.name[:50].strip(),
+                        contacts=(),
+                        extra={ROUTE_FIELD: target},
+                    )
+                    engine.notify(sent)
                     wanted = self.expected.setdefault(target, set())
                     wanted.add(relation.id)
                     if target.startswith("snel:") and len(relation.roles) == 2:
