@@ -85,6 +85,9 @@ def _exact_stats(sandbox: ExactSandbox) -> dict[str, Any]:
         for (division, _), used in limiter.per_day.items():
             per_day[division] = max(per_day[division], used)
         minutes = len({minute for _, minute in limiter.per_minute})
+        timeline: dict[int, list[list[Any]]] = defaultdict(list)
+        for (division, minute), used in sorted(limiter.per_minute.items()):
+            timeline[division].append([minute.isoformat(), used])
         calls = dict(limiter.calls)
         refused = dict(limiter.refused)
         refreshes = [moment.isoformat() for moment in sandbox.oauth.refreshes]
@@ -102,6 +105,7 @@ def _exact_stats(sandbox: ExactSandbox) -> dict[str, Any]:
         "max_per_minute": dict(per_minute),
         "max_per_day": dict(per_day),
         "minutes": minutes,
+        "per_minute": dict(timeline),
         "minute_limit": limiter.minute_limit,
         "day_limit": limiter.day_limit,
         "refreshes": refreshes,
