@@ -4,7 +4,8 @@
    administrations), served over loopback with ``--latency`` real seconds per call (50 ms);
    the clock runs 60 times as fast, so the vendors' rate limits leave room and the latency is
    what the workers wait for. Each worker process runs one thread. Printed: entries a second
-   for 1, 2 and 4 workers and the ratio to one worker (the issue's target: 4 workers at least 3.5 times one).
+   for 1, 2 and 4 workers and the ratio to one worker (target: 4 workers at least 3.5 times
+   one).
 2. **Exact's limit.** 4 workers on one Exact division, on a clock 10 times as fast: printed are
    the calls of each full clock minute the sandbox counted (target ≥ 95 % of 60) and its 429s
    (target 0).
