@@ -26,7 +26,7 @@ import httpx
 from finlink.backends.exact import ExactBackend, ExactOAuth
 from finlink.backends.protocol import Backend
 from finlink.backends.snelstart import API_URL, SnelStartBackend
-from finlink.sync import SyncEngine, Worker, by_extra_field
+from finlink.sync import MatchConfig, MatchPipeline, SyncEngine, Worker, by_extra_field
 from finlink.testing._served import LoopbackTransport
 from finlink.testing.scaled_clock import ScaledClock
 
@@ -130,7 +130,14 @@ def engine_factory(spec: FleetSpec) -> tuple[Callable[[str], SyncEngine], Callab
                     )
                 )
         return SyncEngine(
-            store=store, backends=backends, router=route_to(spec.tenants[tenant]), clock=clock
+            store=store,
+            backends=backends,
+            router=route_to(spec.tenants[tenant]),
+            clock=clock,
+            # The generated relations are distinct companies, some with similar names; a
+            # fuzzy "possible match" would send them to review, which is not what a fleet
+            # test is about. Only a certain match links.
+            matcher=MatchPipeline(config=MatchConfig(link_threshold=100, review_threshold=100)),
         )
 
     def close() -> None:
