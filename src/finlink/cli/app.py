@@ -19,6 +19,7 @@ from finlink._errors import (
 )
 from finlink.cli import (
     commands_auth,
+    commands_db,
     commands_demo,
     commands_doctor,
     commands_review,
@@ -118,5 +119,6 @@ for _command in (
     commands_demo.demo,
     commands_auth.auth,
     commands_doctor.doctor,
+    commands_db.db,
 ):
     main.add_command(_command)

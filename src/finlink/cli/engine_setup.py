@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
-from finlink._errors import ConfigurationError, FinlinkError
+from finlink._errors import ConfigurationError
 from finlink.backends import Backend, load_backend
 from finlink.cli.config import AdministrationConfig, ConfigError, FinlinkConfig
 from finlink.cli.config import resolve_backend_options as resolve_options
+from finlink.cli.store_setup import open_store
 from finlink.http import Secret
 from finlink.model.booking import Booking, Project
 from finlink.model.relation import Relation
@@ -17,7 +18,6 @@ from finlink.sync import (
     ConflictPolicy,
     DefaultRouter,
     Router,
-    SQLiteStore,
     SyncEngine,
     accounting_wins,
     by_extra_field,
@@ -137,11 +137,7 @@ def build_engine(
         for name, adm in config.administrations.items()
     }
     router = CountingRouter(_router(config))
-    try:
-        store = SQLiteStore(config.state_store)
-    except (OSError, FinlinkError) as exc:
-        # A folder that does not exist, a file that is not a database: set-up problems.
-        raise ConfigError(config.path, "state_store", str(exc)) from exc
+    store = open_store(config, environ, on_secret=on_secret)
     engine = SyncEngine(
         store=store,
         backends=backends,
