@@ -164,3 +164,15 @@ def test_without_the_postgres_extra_finlink_imports_and_the_store_says_what_to_i
     )
     assert "pip install 'finlink[postgres]'" in done.stdout
     assert "psycopg" in done.stdout
+
+
+def test_text_with_a_nul_character_is_refused_with_a_sync_error_and_nothing_written(
+    store: Any,
+) -> None:
+    # PostgreSQL's text cannot hold NUL; SQLite's can. The store says so instead of crashing.
+    with pytest.raises(SyncError):
+        store.enqueue(REL, "C-1", {"name": "Acme\x00"})
+    with pytest.raises(SyncError):
+        store.record_outcome(ADM, REL, "C-\x00", remote_id="R-1", snapshot={})
+    assert store.outbox_depth() == 0
+    assert list(store.links(ADM, REL)) == []
