@@ -5,9 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
-from finlink.cli.config import ConfigError, load_config
 from finlink.http import PostgresRateLimitState, PostgresTokenStore
 from finlink.sync import SQLiteStore, SyncEngine
 from finlink.testing.datasets import relations
@@ -64,44 +61,21 @@ def test_a_tenant_given_wrongly_is_a_usage_error(cli: Cli) -> None:
     assert "NAME=CONFIG" in result.output
 
 
-def test_the_shared_table_needs_exactly_one_database_and_no_password(cli: Cli) -> None:
-    base = TENANT.format(name="acme")
-    both = cli.write("both.toml", base + '[shared]\ndatabase = "x"\ndatabase_env = "Y"\n')
-    with pytest.raises(ConfigError, match="exactly one of database and database_env"):
-        load_config(both, known_backends={"memory"})
-    secret = cli.write("secret.toml", base + '[shared]\ndatabase = "postgresql://u:pw@h/db"\n')
-    with pytest.raises(ConfigError, match=r"shared\.database: secrets never go"):
-        load_config(secret, known_backends={"memory"})
-    good = cli.write("good.toml", base + '[shared]\ndatabase_env = "DB"\nnamespace = "acme"\n')
-    shared = load_config(good, known_backends={"memory"}).shared
-    assert shared is not None
-    assert (shared.database_env, shared.namespace) == ("DB", "acme")
-
-
-def test_shared_gives_exact_and_snelstart_the_postgres_budget_and_tokens(
+def test_a_postgres_store_gives_exact_and_snelstart_the_shared_budget_and_tokens(
     cli: Cli, pg_schema: PgSchema
 ) -> None:
     cli.config.write_text(
-        'state_store = "state.db"\n\n[administrations.snel]\nbackend = "snelstart"\n'
+        '[administrations.snel]\nbackend = "snelstart"\n'
         'koppelsleutel_env = "KEY"\nsubscription_key_env = "SUB"\n\n'
         '[administrations.mem]\nbackend = "memory"\n\n'
-        '[shared]\ndatabase_env = "FINLINK_DB"\nnamespace = "acme"\n',
+        '[postgres]\ndsn_env = "FINLINK_DB"\nnamespace = "acme"\n',
         encoding="utf-8",
     )
     cli.environ.update(KEY="k", SUB="s", FINLINK_DB=pg_schema.options_dsn)
-    status, _ = cli.json("status")
-    assert status == 0
+    status, data = cli.json("status")
+    assert status == 0, data
     options = cli.options["snel"]
     assert isinstance(options["rate_limit_state"], PostgresRateLimitState)
     assert isinstance(options["token_store"], PostgresTokenStore)
     assert options["rate_limit_state"].namespace == "acme"
     assert "rate_limit_state" not in cli.options["mem"]
-
-
-def test_a_shared_database_variable_that_is_unset_is_a_configuration_error(cli: Cli) -> None:
-    cli.config.write_text(
-        TENANT.format(name="acme") + '[shared]\ndatabase_env = "FINLINK_DB"\n', encoding="utf-8"
-    )
-    result = cli.invoke("status")
-    assert result.exit_code == 2
-    assert "FINLINK_DB is not set" in result.stderr

@@ -19,6 +19,7 @@ from finlink._errors import (
 )
 from finlink.cli import (
     commands_auth,
+    commands_db,
     commands_demo,
     commands_doctor,
     commands_review,
@@ -119,6 +120,7 @@ for _command in (
     commands_demo.demo,
     commands_auth.auth,
     commands_doctor.doctor,
+    commands_db.db,
     commands_worker.worker,
 ):
     main.add_command(_command)

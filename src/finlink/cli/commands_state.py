@@ -81,7 +81,7 @@ def status(ctx: click.Context, state: CliState, as_json: bool) -> None:
 
 
 def _shared_budget(engine: SyncEngine, administration: str) -> tuple[WindowBudget, ...]:
-    """The administration's budget, when its counters are shared ([shared] in the file).
+    """The administration's budget, when its counters are shared ([postgres] in the file).
 
     A budget kept in this process's memory says nothing about the workers, so it is not shown.
     """

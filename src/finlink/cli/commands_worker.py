@@ -95,8 +95,8 @@ def worker(
 ) -> None:
     """Send the outbox of every tenant's administrations until SIGTERM or Ctrl-C.
 
-    Run one per core or per machine: with the state store and the [shared] budget in
-    PostgreSQL, workers never take the same change twice and never earn a 429 together. On
+    Run one per core or per machine: with the state store in PostgreSQL ([postgres]),
+    workers never take the same change twice and never earn a 429 together. On
     SIGTERM the worker finishes the change in hand and exits 0.
     """
     configs = {name: load_config(path) for name, path in _tenants(state, tenant_configs).items()}

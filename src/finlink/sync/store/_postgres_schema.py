@@ -169,21 +169,30 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
-def current_version(migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
-    """Return the version these migrations bring a database to."""
-    return migrations[-1].version if migrations else 0
+def current_version(migrations: tuple[Migration, ...] | None = None) -> int:
+    """Return the version these migrations (default: :data:`MIGRATIONS`) bring a database to."""
+    # Looked up at call time, so tests can put a longer migration list in place.
+    steps = MIGRATIONS if migrations is None else migrations
+    return steps[-1].version if steps else 0
 
 
 def schema_version(conn: psycopg.Connection[Any]) -> int:
     """Return the database's schema version, 0 where finlink has no tables yet.
 
-    Looks in the connection's ``search_path`` (the schema finlink's tables are made in).
+    Looks in the connection's current schema (the first of its ``search_path``), where
+    finlink's tables are made.
 
     Raises:
         SyncError: If the version table is there but holds no single row.
     """
-    found = conn.execute("SELECT to_regclass('finlink_schema_version')").fetchone()
-    if found is None or found[0] is None:
+    # pg_class read with the statement's snapshot, not to_regclass(): a table another
+    # migrator committed while this one waited for the lock must be seen.
+    found = conn.execute(
+        "SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE n.nspname = current_schema() "
+        "AND c.relname = 'finlink_schema_version'"
+    ).fetchone()
+    if found is None:
         return 0
     rows = conn.execute("SELECT version FROM finlink_schema_version").fetchall()
     if len(rows) != 1:
@@ -191,7 +200,7 @@ def schema_version(conn: psycopg.Connection[Any]) -> int:
     return int(rows[0][0])
 
 
-def migrate(conn: psycopg.Connection[Any], migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+def migrate(conn: psycopg.Connection[Any], migrations: tuple[Migration, ...] | None = None) -> int:
     """Bring the database up to the last of ``migrations``; return the version it is at.
 
     Each step runs in its own transaction holding an advisory lock, so two processes
@@ -204,8 +213,9 @@ def migrate(conn: psycopg.Connection[Any], migrations: tuple[Migration, ...] = M
         psycopg.Error: If a step fails; it is rolled back and the database keeps its version
             (the store turns this into ``SyncError``).
     """
-    target = current_version(migrations)
-    for migration in migrations:
+    steps = MIGRATIONS if migrations is None else migrations
+    target = current_version(steps)
+    for migration in steps:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
             current = checked_version(conn, target)

@@ -82,7 +82,7 @@ def ensure_schema(conn: psycopg.Connection[Any], *, migrate: bool) -> int:
             # Checked first without the lock: a current schema (the usual case) costs one
             # read, and several workers starting at once do not queue on the lock for it.
             if schema.checked_version(conn, target) < target:
-                return schema.migrate(conn, schema.MIGRATIONS)
+                return schema.migrate(conn)
             return target
         found = schema.checked_version(conn, target)
     except psycopg.Error as exc:
