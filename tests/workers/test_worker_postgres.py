@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import psycopg
 import pytest
@@ -30,16 +30,15 @@ def backends() -> dict[str, InMemoryBackend]:
 
 
 @pytest.fixture
-def queued(pg_schema: PgSchema, backends: dict[str, InMemoryBackend]) -> Iterator[None]:
+def queued(pg_schema: PgSchema, backends: dict[str, InMemoryBackend]) -> None:
     for number, tenant in enumerate(TENANTS):
         with PostgresStore(pg_schema.options_dsn, namespace=tenant) as store:
             engine = SyncEngine(store=store, backends=[backends[tenant]])
             for relation in relations(PER_TENANT, seed=number, id_prefix=f"{tenant}-"):
                 engine.notify(relation)
-    yield
 
 
-def _engine_for(dsn: str, backends: dict[str, InMemoryBackend]) -> object:
+def _engine_for(dsn: str, backends: dict[str, InMemoryBackend]) -> Callable[[str], SyncEngine]:
     def engine_for(tenant: str) -> SyncEngine:
         store = PostgresStore(dsn, namespace=tenant, max_size=2)
         return SyncEngine(store=store, backends=[backends[tenant]], worker_id=f"w-{tenant}")
@@ -52,7 +51,7 @@ def test_the_worker_serves_every_tenant_in_its_own_namespace(
     pg_schema: PgSchema, backends: dict[str, InMemoryBackend]
 ) -> None:
     worker = Worker(
-        _engine_for(pg_schema.options_dsn, backends),  # type: ignore[arg-type]
+        _engine_for(pg_schema.options_dsn, backends),
         lambda: PostgresStore.namespaces_with_work(pg_schema.options_dsn),
         batch=5,
         threads=2,
@@ -73,7 +72,7 @@ def test_the_worker_backs_off_and_reconnects_when_the_database_goes_away(
     pg_schema: PgSchema, backends: dict[str, InMemoryBackend]
 ) -> None:
     worker = Worker(
-        _engine_for(pg_schema.options_dsn, backends),  # type: ignore[arg-type]
+        _engine_for(pg_schema.options_dsn, backends),
         list(TENANTS),
         batch=3,
         idle_seconds=0.1,
