@@ -59,9 +59,12 @@ class Fleet:
                 for i, relation in enumerate(batch):
                     target = administrations[i % len(administrations)]
                     # SnelStart takes names of 50 characters at most; the dataset has longer.
+                    # Every relation has a number: one without lets the vendor pick the next
+                    # free code, which a later relation's own number may then collide with.
                     sent = attrs.evolve(
                         relation,
                         name=relation.name[:50].strip(),
+                        number=str(200000 + i),
                         contacts=(),
                         extra={ROUTE_FIELD: target},
                     )

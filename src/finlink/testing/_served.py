@@ -43,10 +43,16 @@ def _exact(args: argparse.Namespace, clock: ScaledClock) -> None:
     sandbox = ExactSandbox(clock=clock, divisions=divisions)
     latency = args.latency
 
+    failures: dict[str, int] = defaultdict(int)
+
     def handle(request: SandboxRequest) -> SandboxResponse:
         if latency:
             time.sleep(latency)  # real time: the network and Exact's own work
-        return sandbox.handle(request)
+        answer = sandbox.handle(request)
+        if answer.status >= 400:
+            path = urllib.parse.urlsplit(request.url).path
+            failures[f"{answer.status} {request.method} {path}"] += 1
+        return answer
 
     from finlink.testing.exact.server import serve  # noqa: PLC0415
 
@@ -69,7 +75,7 @@ def _exact(args: argparse.Namespace, clock: ScaledClock) -> None:
             chosen = [int(d) for d in rest.split(",") if d]
             _say(sandbox.connect(divisions=chosen or None))
         elif command == "stats":
-            _say(_exact_stats(sandbox))
+            _say({**_exact_stats(sandbox), "failures": dict(failures)})
         elif command == "quit":
             break
     handle_.close()
