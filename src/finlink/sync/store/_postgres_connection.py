@@ -121,6 +121,26 @@ class PostgresConnection:
                 raise translate(exc) from exc
 
     @contextmanager
+    def single(self) -> Iterator[Conn]:
+        """Yield a cursor for exactly one statement that writes.
+
+        One statement is atomic on its own, so outside a transaction it runs in autocommit
+        mode: one round trip instead of three (``BEGIN``, the statement, ``COMMIT``). Inside
+        the thread's transaction it is a savepoint, as :meth:`writing`, so a failure undoes
+        only its own work.
+
+        Raises:
+            SyncError: If the store is closed or the statement fails;
+                ``StoreUnavailableError`` if the database cannot be reached.
+        """
+        if self._held.conn is not None:
+            with self.writing() as cursor:
+                yield cursor
+            return
+        with self.reading() as cursor:
+            yield cursor
+
+    @contextmanager
     def transaction(self) -> Iterator[None]:
         """Open a transaction (outermost: ``BEGIN``) or a savepoint (nested) for this thread.
 
