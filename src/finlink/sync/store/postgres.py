@@ -43,7 +43,16 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-import psycopg_pool
+try:
+    import psycopg_pool
+except ModuleNotFoundError as exc:  # pragma: no cover - the test run has the extra
+    if exc.name not in ("psycopg", "psycopg_pool"):
+        raise
+    raise ModuleNotFoundError(
+        f"PostgresStore needs {exc.name}, which is not installed: "
+        "pip install 'finlink[postgres]'",
+        name=exc.name,
+    ) from exc
 
 from finlink._errors import SyncError
 from finlink.clock import Clock, SystemClock
