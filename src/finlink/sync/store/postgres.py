@@ -36,6 +36,7 @@ as in :class:`~finlink.sync.store.SQLiteStore`; keep the workers' clocks in sync
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -68,7 +69,6 @@ from finlink.sync.store._records import (
     Intent,
     Link,
     canonical_json,
-    payload_hash,
     utc,
 )
 
@@ -361,14 +361,18 @@ class PostgresStore(PostgresQueues):
         """
         if outbox_entry is not None and worker is None:
             raise SyncError("acknowledging an outbox entry needs the worker that holds it")
+        # One JSON encoding serves as the stored text and as the input of its hash (what
+        # payload_hash computes), instead of encoding the snapshot twice.
+        text = None if snapshot is None else canonical_json(snapshot)
+        digest = None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
         with self._db.single() as conn:
             return outcomes.record_outcome(
                 conn,
                 self._now(),
                 self._key(administration, entity, crm_key),
                 remote_id=remote_id,
-                snapshot=None if snapshot is None else canonical_json(snapshot),
-                snapshot_hash=None if snapshot is None else payload_hash(snapshot),
+                snapshot=text,
+                snapshot_hash=digest,
                 remote_version=remote_version,
                 outbox_entry=outbox_entry,
                 worker=worker,
