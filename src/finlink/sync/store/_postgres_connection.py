@@ -34,6 +34,9 @@ Conn = psycopg.Cursor[dict[str, Any]]
 
 def translate(exc: BaseException) -> SyncError:
     """Return the finlink error that stands for a psycopg or pool error."""
+    if isinstance(exc, psycopg_pool.PoolClosed):
+        # The store that made the pool was closed while another (for_namespace) still used it.
+        return SyncError("the state store is closed (its connection pool was closed)")
     if isinstance(exc, (psycopg.OperationalError, psycopg_pool.PoolTimeout)):
         # OperationalError covers a terminated backend, a server shut down or restarted,
         # a network cut: nothing of the transaction stayed, so trying again is safe.

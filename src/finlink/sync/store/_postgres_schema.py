@@ -7,10 +7,11 @@ A database from a newer finlink (a version above the last migration here) is ref
 than guessed at, exactly as :mod:`._sqlite_schema` does.
 
 Every table has a ``namespace``: one database serves many tenants, every key includes it
-and every statement is scoped by it, so a tenant's queries never touch another's rows. Every table is named
-``finlink_*`` because the database is usually the host's own, next to its tables. Keys are
-``COLLATE "C"`` (bytewise, the order SQLite's ``BINARY`` gives); times are ``timestamptz``;
-JSON is ``jsonb`` (the engine reads ``snapshot->>'fingerprint'`` without decoding snapshots).
+and every statement is scoped by it, so a tenant's queries never touch another's rows. Every
+table is named ``finlink_*`` because the database is usually the host's own, next to its
+tables. Keys are ``COLLATE "C"`` (bytewise, the order SQLite's ``BINARY`` gives); times are
+``timestamptz``; JSON is ``jsonb`` (the engine reads ``snapshot->>'fingerprint'`` without
+decoding snapshots).
 
 Another finlink part that keeps state here (rate budgets, tokens) appends its own
 :class:`Migration` to :data:`MIGRATIONS`; a released step is never edited.

@@ -50,8 +50,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - the test run has the ex
     if exc.name not in ("psycopg", "psycopg_pool"):
         raise
     raise ModuleNotFoundError(
-        f"PostgresStore needs {exc.name}, which is not installed: "
-        "pip install 'finlink[postgres]'",
+        f"PostgresStore needs {exc.name}, which is not installed: pip install 'finlink[postgres]'",
         name=exc.name,
     ) from exc
 
@@ -153,7 +152,10 @@ class PostgresStore(PostgresQueues):
         return self._db.pool
 
     def for_namespace(self, namespace: str) -> PostgresStore:
-        """Return a store of another tenant on this store's pool (not closing it).
+        """Return a store of another tenant on this store's pool.
+
+        Closing the returned store leaves the pool open; closing this store (when it made the
+        pool) closes the pool, after which the returned store refuses calls as closed.
 
         Raises:
             ValueError: For an empty namespace.
