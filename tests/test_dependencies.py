@@ -51,6 +51,7 @@ EXTRA_PARTS: dict[str, tuple[str, ...]] = {
         "finlink.sync.store._postgres_lookups",
         "finlink.sync.store._postgres_outbox",
         "finlink.sync.store._postgres_outcomes",
+        "finlink.sync.store._postgres_queues",
         "finlink.sync.store._postgres_reviews",
         "finlink.sync.store._postgres_rows",
         "finlink.sync.store._postgres_schema",

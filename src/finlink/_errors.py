@@ -267,8 +267,9 @@ class SyncError(FinlinkError):
 class StoreUnavailableError(SyncError):
     """The state store's database cannot be reached: the connection broke, the server is down.
 
-    Retriable: nothing was half-written (the store's transaction was rolled back or never
-    reached the server), so the same call may succeed once the database is back.
+    Retriable: nothing was half-written. The store's transaction was rolled back whole or
+    never reached the server (or, when the connection broke during ``COMMIT`` itself, it
+    committed whole), so the same call may be made again once the database is back.
     """
 
     retriable: ClassVar[bool] = True

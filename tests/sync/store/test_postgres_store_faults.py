@@ -176,3 +176,16 @@ def test_text_with_a_nul_character_is_refused_with_a_sync_error_and_nothing_writ
         store.record_outcome(ADM, REL, "C-\x00", remote_id="R-1", snapshot={})
     assert store.outbox_depth() == 0
     assert list(store.links(ADM, REL)) == []
+
+
+def test_a_tenant_store_on_a_closed_pool_says_it_is_closed(pg_schema: PgSchema) -> None:
+    from finlink.sync.store import PostgresStore
+
+    root = PostgresStore(pg_schema.options_dsn)
+    tenant = root.for_namespace("t2")
+    tenant.set_cursor(ADM, "s", "1")
+    root.close()  # it made the pool, so the pool goes with it
+    with pytest.raises(SyncError, match="closed") as caught:
+        tenant.get_cursor(ADM, "s")
+    assert not caught.value.retriable
+    tenant.close()

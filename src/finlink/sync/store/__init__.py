@@ -66,7 +66,7 @@ def __getattr__(name: str) -> object:
     try:
         from finlink.sync.store.postgres import PostgresStore  # noqa: PLC0415
     except ModuleNotFoundError as exc:
-        if exc.name is None or exc.name.split(".")[0] not in ("psycopg", "psycopg_pool"):
+        if exc.name not in ("psycopg", "psycopg_pool"):
             raise
         from finlink._errors import ConfigurationError  # noqa: PLC0415
 

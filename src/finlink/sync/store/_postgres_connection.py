@@ -34,6 +34,9 @@ Conn = psycopg.Cursor[dict[str, Any]]
 
 def translate(exc: BaseException) -> SyncError:
     """Return the finlink error that stands for a psycopg or pool error."""
+    if isinstance(exc, psycopg_pool.PoolClosed):
+        # The store that made the pool was closed while another (for_namespace) still used it.
+        return SyncError("the state store is closed (its connection pool was closed)")
     if isinstance(exc, (psycopg.OperationalError, psycopg_pool.PoolTimeout)):
         # OperationalError covers a terminated backend, a server shut down or restarted,
         # a network cut: nothing of the transaction stayed, so trying again is safe.
@@ -119,6 +122,26 @@ class PostgresConnection:
                 yield conn.cursor(row_factory=dict_row)
             except psycopg.Error as exc:
                 raise translate(exc) from exc
+
+    @contextmanager
+    def single(self) -> Iterator[Conn]:
+        """Yield a cursor for exactly one statement that writes.
+
+        One statement is atomic on its own, so outside a transaction it runs in autocommit
+        mode: one round trip instead of three (``BEGIN``, the statement, ``COMMIT``). Inside
+        the thread's transaction it is a savepoint, as :meth:`writing`, so a failure undoes
+        only its own work.
+
+        Raises:
+            SyncError: If the store is closed or the statement fails;
+                ``StoreUnavailableError`` if the database cannot be reached.
+        """
+        if self._held.conn is not None:
+            with self.writing() as cursor:
+                yield cursor
+            return
+        with self.reading() as cursor:
+            yield cursor
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -6,11 +6,12 @@ transaction-scoped advisory lock, so several workers starting at once apply each
 A database from a newer finlink (a version above the last migration here) is refused rather
 than guessed at, exactly as :mod:`._sqlite_schema` does.
 
-Every table starts with ``namespace``: one database serves many tenants, and every key and
-index leads with it, so a tenant's queries never touch another's rows. Every table is named
-``finlink_*`` because the database is usually the host's own, next to its tables. Keys are
-``COLLATE "C"`` (bytewise, the order SQLite's ``BINARY`` gives); times are ``timestamptz``;
-JSON is ``jsonb`` (the engine reads ``snapshot->>'fingerprint'`` without decoding snapshots).
+Every table has a ``namespace``: one database serves many tenants, every key includes it
+and every statement is scoped by it, so a tenant's queries never touch another's rows. Every
+table is named ``finlink_*`` because the database is usually the host's own, next to its
+tables. Keys are ``COLLATE "C"`` (bytewise, the order SQLite's ``BINARY`` gives); times are
+``timestamptz``; JSON is ``jsonb`` (the engine reads ``snapshot->>'fingerprint'`` without
+decoding snapshots).
 
 Another finlink part that keeps state here (rate budgets, tokens) appends its own
 :class:`Migration` to :data:`MIGRATIONS`; a released step is never edited.
@@ -53,6 +54,10 @@ _V1 = (
     """CREATE TABLE finlink_schema_version (version integer NOT NULL)""",
     # One row per CRM record and administration; remote_id is unique too, so two CRM
     # records can never claim the same remote record (that would merge them remotely).
+    # The second key leads with remote_id rather than sharing the primary key's first three
+    # columns: on a table whose statistics lag behind a bulk load (an initial sync), the
+    # planner takes such a twin for a lookup by crm_key and scans a whole entity per record.
+    # The same goes for the intents' reference.
     """CREATE TABLE finlink_links (
         namespace text COLLATE "C" NOT NULL,
         administration text COLLATE "C" NOT NULL,
@@ -64,7 +69,7 @@ _V1 = (
         remote_version text,
         synced_at timestamptz NOT NULL,
         PRIMARY KEY (namespace, administration, entity, crm_key),
-        UNIQUE (namespace, administration, entity, remote_id)
+        UNIQUE (remote_id, namespace, administration, entity)
     )""",
     """CREATE TABLE finlink_intents (
         namespace text COLLATE "C" NOT NULL,
@@ -78,7 +83,7 @@ _V1 = (
         updated_at timestamptz NOT NULL,
         attempts integer NOT NULL,
         PRIMARY KEY (namespace, administration, entity, crm_key),
-        UNIQUE (namespace, administration, entity, reference)
+        UNIQUE (reference, namespace, administration, entity)
     )""",
     """CREATE TABLE finlink_cursors (
         namespace text COLLATE "C" NOT NULL,

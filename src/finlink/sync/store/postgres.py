@@ -36,35 +36,38 @@ as in :class:`~finlink.sync.store.SQLiteStore`; keep the workers' clocks in sync
 
 from __future__ import annotations
 
+import hashlib
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, Self
 
-import psycopg_pool
+try:
+    import psycopg_pool
+except ModuleNotFoundError as exc:  # pragma: no cover - the test run has the extra
+    if exc.name not in ("psycopg", "psycopg_pool"):
+        raise
+    raise ModuleNotFoundError(
+        f"PostgresStore needs {exc.name}, which is not installed: pip install 'finlink[postgres]'",
+        name=exc.name,
+    ) from exc
 
 from finlink._errors import SyncError
 from finlink.clock import Clock, SystemClock
 from finlink.sync.store import _postgres_lookups as lookups
 from finlink.sync.store import _postgres_outbox as outbox
 from finlink.sync.store import _postgres_outcomes as outcomes
-from finlink.sync.store import _postgres_reviews as reviews
 from finlink.sync.store import _postgres_schema as schema
 from finlink.sync.store import _postgres_setup as setup
 from finlink.sync.store._postgres_connection import PostgresConnection
+from finlink.sync.store._postgres_queues import PostgresQueues
 from finlink.sync.store._records import (
     ErrorEntry,
     Intent,
     Link,
-    OutboxEntry,
-    Review,
-    ReviewResolution,
-    Run,
-    StoreStatus,
     canonical_json,
-    payload_hash,
     utc,
 )
 
@@ -74,7 +77,7 @@ Pool = psycopg_pool.ConnectionPool[Any]
 _pool_numbers = itertools.count(1)
 
 
-class PostgresStore:
+class PostgresStore(PostgresQueues):
     """The :class:`~finlink.sync.store.StateStore` in PostgreSQL, one tenant per store object.
 
     Opening creates finlink's tables (``finlink_*``, in the first schema of the connection's
@@ -149,7 +152,10 @@ class PostgresStore:
         return self._db.pool
 
     def for_namespace(self, namespace: str) -> PostgresStore:
-        """Return a store of another tenant on this store's pool (not closing it).
+        """Return a store of another tenant on this store's pool.
+
+        Closing the returned store leaves the pool open; closing this store (when it made the
+        pool) closes the pool, after which the returned store refuses calls as closed.
 
         Raises:
             ValueError: For an empty namespace.
@@ -208,12 +214,6 @@ class PostgresStore:
         """
         with setup.probe(dsn, connect_timeout=connect_timeout) as conn:
             return setup.found_version(conn), schema.current_version()
-
-    def _now(self) -> datetime:
-        return utc(self._clock.now())
-
-    def _key(self, administration: str, entity: str, crm_key: str) -> lookups.Key:
-        return (self.namespace, administration, entity, crm_key)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -297,7 +297,7 @@ class PostgresStore:
 
     def delete_link(self, administration: str, entity: str, crm_key: str) -> bool:
         """Forget one link; return whether there was one."""
-        with self._db.writing() as conn:
+        with self._db.single() as conn:
             return lookups.delete_row(conn, "links", self._key(administration, entity, crm_key))
 
     # -- intents and outcomes ------------------------------------------------------------
@@ -318,7 +318,7 @@ class PostgresStore:
             SyncError: If the record has a pending intent with another reference, or the
                 reference is pending for another record.
         """
-        with self._db.writing() as conn:
+        with self._db.single() as conn:
             return outcomes.begin_intent(
                 conn,
                 self._now(),
@@ -340,7 +340,7 @@ class PostgresStore:
 
     def clear_intent(self, administration: str, entity: str, crm_key: str) -> bool:
         """Drop a pending intent; return whether there was one."""
-        with self._db.writing() as conn:
+        with self._db.single() as conn:
             return lookups.delete_row(conn, "intents", self._key(administration, entity, crm_key))
 
     def record_outcome(
@@ -363,14 +363,18 @@ class PostgresStore:
         """
         if outbox_entry is not None and worker is None:
             raise SyncError("acknowledging an outbox entry needs the worker that holds it")
-        with self._db.writing() as conn:
+        # One JSON encoding serves as the stored text and as the input of its hash (what
+        # payload_hash computes), instead of encoding the snapshot twice.
+        text = None if snapshot is None else canonical_json(snapshot)
+        digest = None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
+        with self._db.single() as conn:
             return outcomes.record_outcome(
                 conn,
                 self._now(),
                 self._key(administration, entity, crm_key),
                 remote_id=remote_id,
-                snapshot=None if snapshot is None else canonical_json(snapshot),
-                snapshot_hash=None if snapshot is None else payload_hash(snapshot),
+                snapshot=text,
+                snapshot_hash=digest,
                 remote_version=remote_version,
                 outbox_entry=outbox_entry,
                 worker=worker,
@@ -428,104 +432,10 @@ class PostgresStore:
 
     def set_cursor(self, administration: str, stream: str, value: str | None) -> None:
         """Store the cursor of one read stream; None forgets it."""
-        with self._db.writing() as conn:
+        with self._db.single() as conn:
             lookups.set_cursor(
                 conn, self._now(), self.namespace, administration, stream, value=value
             )
-
-    # -- outbox ----------------------------------------------------------------------------
-
-    def enqueue(
-        self,
-        entity: str,
-        crm_key: str,
-        payload: dict[str, Any],
-        administrations: Sequence[str] | None = None,
-    ) -> OutboxEntry:
-        """Put a record's latest state in the outbox, coalescing (see the protocol).
-
-        Raises:
-            ValueError: For an empty ``administrations`` (pass None for every one) or a
-                payload JSON cannot hold.
-        """
-        targets = None if administrations is None else sorted(set(administrations))
-        if targets is not None and not targets:
-            raise ValueError("administrations is empty; pass None to mean every administration")
-        text = canonical_json(payload)
-        with self._db.writing() as conn:
-            return outbox.enqueue(
-                conn,
-                self._now(),
-                namespace=self.namespace,
-                entity=entity,
-                crm_key=crm_key,
-                payload=text,
-                targets=targets,
-            )
-
-    def claim(self, limit: int, worker: str, lease_seconds: float) -> list[OutboxEntry]:
-        """Lease available entries of this tenant to ``worker`` (see the protocol).
-
-        Raises:
-            ValueError: For a limit below 1 or a lease that is not positive.
-        """
-        if limit < 1:
-            raise ValueError("limit must be at least 1")
-        if lease_seconds <= 0:
-            raise ValueError("lease_seconds must be positive")
-        with self._db.writing() as conn:
-            now = self._now()
-            until = now + timedelta(seconds=lease_seconds)
-            return outbox.claim(
-                conn, self.namespace, now=now, lease_until=until, limit=limit, worker=worker
-            )
-
-    def extend_lease(self, entry_id: int, worker: str, lease_seconds: float) -> bool:
-        """Hold an entry longer; False if ``worker`` no longer holds it.
-
-        Raises:
-            ValueError: For a lease that is not positive.
-        """
-        if lease_seconds <= 0:
-            raise ValueError("lease_seconds must be positive")
-        until = self._now() + timedelta(seconds=lease_seconds)
-        with self._db.writing() as conn:
-            return outbox.extend_lease(conn, self.namespace, entry_id, worker, until)
-
-    def ack(self, entry_id: int, worker: str) -> bool:
-        """Remove a processed entry; return False if ``worker`` no longer holds it."""
-        with self._db.writing() as conn:
-            return outbox.ack(conn, self.namespace, entry_id, worker)
-
-    def release(
-        self,
-        entry_id: int,
-        worker: str,
-        *,
-        error: str | None = None,
-        retry_at: datetime | None = None,
-    ) -> bool:
-        """Give an entry back after a failure (see the protocol)."""
-        retry = None if retry_at is None else utc(retry_at)
-        with self._db.writing() as conn:
-            return outbox.release(
-                conn,
-                self.namespace,
-                entry_id,
-                worker,
-                error=error,
-                retry_at=retry or self._now(),
-            )
-
-    def get_outbox_entry(self, entry_id: int) -> OutboxEntry | None:
-        """Return one outbox entry of this tenant, or None once it is acknowledged."""
-        with self._db.reading() as conn:
-            return outbox.fetch(conn, self.namespace, entry_id)
-
-    def outbox_depth(self, administration: str | None = None) -> int:
-        """Count this tenant's waiting entries (for one administration)."""
-        with self._db.reading() as conn:
-            return outbox.depth(conn, self.namespace, administration)
 
     # -- error log -------------------------------------------------------------------------
 
@@ -543,107 +453,5 @@ class PostgresStore:
 
     def clear_error(self, administration: str, entity: str, crm_key: str) -> bool:
         """Drop one record's error-log entry; return whether there was one."""
-        with self._db.writing() as conn:
+        with self._db.single() as conn:
             return lookups.delete_row(conn, "errors", self._key(administration, entity, crm_key))
-
-    # -- review queue ----------------------------------------------------------------------
-
-    def add_review(
-        self,
-        administration: str,
-        entity: str,
-        crm_key: str,
-        *,
-        reason: str,
-        candidates: Sequence[dict[str, Any]],
-        payload: dict[str, Any],
-    ) -> Review:
-        """Raise a review item, or update the record's open one (see the protocol)."""
-        with self._db.writing() as conn:
-            return reviews.add_review(
-                conn,
-                self._now(),
-                self._key(administration, entity, crm_key),
-                reason=reason,
-                candidates=canonical_json(list(candidates)),
-                payload=canonical_json(payload),
-            )
-
-    def get_review(self, review_id: int) -> Review | None:
-        """Return one review item of this tenant, or None."""
-        with self._db.reading() as conn:
-            return reviews.fetch_review(conn, self.namespace, review_id)
-
-    def reviews(self, administration: str | None = None, *, open_only: bool = True) -> list[Review]:
-        """Return review items (of one administration), oldest first."""
-        with self._db.reading() as conn:
-            return reviews.list_reviews(conn, self.namespace, administration, open_only)
-
-    def resolve_review(
-        self,
-        review_id: int,
-        resolution: ReviewResolution | str,
-        *,
-        remote_id: str | None = None,
-    ) -> Review:
-        """Settle an open review item (see the protocol).
-
-        Raises:
-            SyncError: For an unknown or settled item, or a ``remote_id`` that does not fit.
-            ValueError: For an unknown resolution.
-        """
-        chosen = ReviewResolution(resolution)
-        with self._db.writing() as conn:
-            return reviews.resolve_review(
-                conn, self.namespace, self._now(), review_id, resolution=chosen, remote_id=remote_id
-            )
-
-    # -- runs and status -------------------------------------------------------------------
-
-    def record_run(
-        self,
-        administration: str,
-        kind: str,
-        *,
-        started_at: datetime,
-        finished_at: datetime,
-        ok: bool,
-        counts: dict[str, int],
-    ) -> Run:
-        """Record a finished run."""
-        started, finished = utc(started_at), utc(finished_at)
-        with self._db.writing() as conn:
-            return reviews.record_run(
-                conn,
-                self.namespace,
-                administration,
-                kind,
-                started_at=started,
-                finished_at=finished,
-                ok=ok,
-                counts=canonical_json(counts),
-            )
-
-    def last_run(
-        self, administration: str, kind: str | None = None, *, ok: bool | None = True
-    ) -> Run | None:
-        """Return the latest-finished run (of a kind; successful by default, any with None)."""
-        with self._db.reading() as conn:
-            return reviews.last_run(conn, self.namespace, administration, kind, ok)
-
-    def status(self, administration: str) -> StoreStatus:
-        """Return outbox depth, failed records, open reviews, pending intents, last success."""
-        with self._db.reading() as conn:
-            failed, review_open, pending = lookups.status_counts(
-                conn, self.namespace, administration
-            )
-            depth = outbox.depth(conn, self.namespace, administration)
-            last = reviews.last_run(conn, self.namespace, administration, None, True)
-        return StoreStatus(
-            administration=administration,
-            outbox_depth=depth,
-            failed=failed,
-            review_open=review_open,
-            pending_intents=pending,
-            last_successful_run=None if last is None else last.finished_at,
-        )
