@@ -35,6 +35,8 @@ NEEDS_TESTING_EXTRA = (
     "finlink.testing.store_contract",
     "finlink.testing.pytest_plugin",
 )
+#: Modules of the ``postgres`` extra: without psycopg they must refuse with the extra's name.
+NEEDS_POSTGRES_EXTRA = ("finlink.sync.store.postgres",)
 
 
 def fail(message: str) -> None:
@@ -62,7 +64,7 @@ def check_wheel(wheel: Path) -> None:
         found = set(parser[section]) if parser.has_section(section) else set()
         if not keys <= found:
             fail(f"entry points [{section}] hold {sorted(found)}, expected {sorted(keys)}")
-    for extra in ("cli", "testing"):
+    for extra in ("cli", "testing", "postgres"):
         if f"Provides-Extra: {extra}" not in meta:
             fail(f"the wheel's metadata does not declare the extra {extra!r}")
     print(f"wheel {wheel.name}: py.typed, entry points and extras present")
@@ -91,8 +93,12 @@ def check_imports() -> None:
     count = 0
     for info in pkgutil.walk_packages(finlink.__path__, prefix="finlink."):
         parts = info.name.split(".")
-        if any(part.startswith("_") for part in parts) or info.name in NEEDS_TESTING_EXTRA:
-            continue  # private, __main__ (it runs the command), or the testing extra's
+        if (
+            any(part.startswith("_") for part in parts)
+            or info.name in NEEDS_TESTING_EXTRA
+            or info.name in NEEDS_POSTGRES_EXTRA
+        ):
+            continue  # private, __main__ (it runs the command), or an extra's
         importlib.import_module(info.name)
         count += 1
     for name in NEEDS_TESTING_EXTRA:
@@ -103,7 +109,35 @@ def check_imports() -> None:
                 fail(f"{name} without pytest says {exc!s}, not which extra to install")
         else:
             fail(f"{name} imported without pytest")
-    print(f"{count} public modules import; the pytest suites ask for finlink[testing]")
+    check_postgres_extra()
+    print(
+        f"{count} public modules import; the pytest suites ask for finlink[testing], "
+        "PostgresStore for finlink[postgres]"
+    )
+
+
+def check_postgres_extra() -> None:
+    """Without psycopg, the PostgreSQL store says which extra to install; the rest works."""
+    if importlib.util.find_spec("psycopg") is not None:
+        fail("psycopg is installed in this venv, so the check would prove nothing")
+    for name in NEEDS_POSTGRES_EXTRA:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if "finlink[postgres]" not in str(exc):
+                fail(f"{name} without psycopg says {exc!s}, not which extra to install")
+        else:
+            fail(f"{name} imported without psycopg")
+    from finlink import ConfigurationError
+    from finlink.sync import store
+
+    try:
+        _ = store.PostgresStore
+    except ConfigurationError as exc:
+        if "finlink[postgres]" not in str(exc):
+            fail(f"PostgresStore without psycopg says {exc!s}, not which extra to install")
+    else:
+        fail("PostgresStore was found without psycopg")
 
 
 def run(*arguments: str, cwd: Path) -> str:

@@ -46,6 +46,18 @@ EXTRA_PARTS: dict[str, tuple[str, ...]] = {
         "finlink.testing.pytest_plugin",
         "finlink.testing.store_contract",
     ),
+    "postgres": (
+        "finlink.sync.store._postgres_connection",
+        "finlink.sync.store._postgres_lookups",
+        "finlink.sync.store._postgres_outbox",
+        "finlink.sync.store._postgres_outcomes",
+        "finlink.sync.store._postgres_queues",
+        "finlink.sync.store._postgres_reviews",
+        "finlink.sync.store._postgres_rows",
+        "finlink.sync.store._postgres_schema",
+        "finlink.sync.store._postgres_setup",
+        "finlink.sync.store.postgres",
+    ),
 }
 
 

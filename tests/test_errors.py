@@ -53,7 +53,12 @@ def test_retriable_errors_are_exactly_the_transient_ones() -> None:
         and issubclass(cls, FinlinkError)
         and cls.retriable
     }
-    assert retriable == {"RateLimitError", "ServerError", "TransportError"}
+    assert retriable == {
+        "RateLimitError",
+        "ServerError",
+        "StoreUnavailableError",
+        "TransportError",
+    }
 
 
 def test_outcome_unknown_is_not_blindly_retriable_and_carries_the_reference() -> None:

@@ -15,6 +15,7 @@ FinlinkError                      base of everything finlink raises
 │   ├── OutcomeUnknownError       a write may or may not have reached the server: probe first
 │   └── RemoteValidationError     the vendor refused the payload (vendor code and message)
 └── SyncError                     the sync engine could not carry out an operation
+    └── StoreUnavailableError     the state store's database cannot be reached (retry later)
 ```
 
 Every class answers :attr:`FinlinkError.retriable`: whether repeating the *same* call later
@@ -47,6 +48,7 @@ __all__ = [
     "RateLimitError",
     "RemoteValidationError",
     "ServerError",
+    "StoreUnavailableError",
     "SyncError",
     "TransportError",
     "ValidationError",
@@ -260,3 +262,14 @@ class RemoteValidationError(BackendError):
 
 class SyncError(FinlinkError):
     """The sync engine could not carry out an operation (state store trouble, a refused plan)."""
+
+
+class StoreUnavailableError(SyncError):
+    """The state store's database cannot be reached: the connection broke, the server is down.
+
+    Retriable: nothing was half-written. The store's transaction was rolled back whole or
+    never reached the server (or, when the connection broke during ``COMMIT`` itself, it
+    committed whole), so the same call may be made again once the database is back.
+    """
+
+    retriable: ClassVar[bool] = True

@@ -19,12 +19,14 @@ from finlink._errors import (
 )
 from finlink.cli import (
     commands_auth,
+    commands_db,
     commands_demo,
     commands_doctor,
     commands_review,
     commands_sandbox,
     commands_state,
     commands_sync,
+    commands_worker,
 )
 from finlink.cli.inputs import InputError
 from finlink.cli.output import EXIT_ATTENTION, EXIT_SETUP, dump_json
@@ -118,5 +120,7 @@ for _command in (
     commands_demo.demo,
     commands_auth.auth,
     commands_doctor.doctor,
+    commands_db.db,
+    commands_worker.worker,
 ):
     main.add_command(_command)

@@ -6,6 +6,8 @@ configuration file itself cannot be loaded (then nothing else can be checked).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import click
 
 from finlink._errors import ConfigurationError
@@ -21,6 +23,7 @@ from finlink.cli.doctor_checks import (
     rate_budget,
 )
 from finlink.cli.doctor_reference import check_reference
+from finlink.cli.doctor_store import check_state_store
 from finlink.cli.output import EXIT_ATTENTION, EXIT_OK, dump_json, json_option
 from finlink.cli.state import CliState, pass_state
 
@@ -34,28 +37,17 @@ def _problems(findings: list[Finding]) -> bool:
     return any(f.severity is Severity.PROBLEM for f in findings)
 
 
-def _configuration(config: FinlinkConfig) -> list[Finding]:
+def _configuration(config: FinlinkConfig, environ: Mapping[str, str]) -> list[Finding]:
     count = len(config.administrations)
-    findings = [
+    return [
         Finding(
             administration=None,
             check="configuration",
             severity=Severity.OK,
             message=f"{config.path} loads ({count} administration(s))",
-        )
+        ),
+        *check_state_store(config, environ),
     ]
-    folder = config.state_store.parent
-    if not folder.is_dir():
-        findings.append(
-            Finding(
-                administration=None,
-                check="state store",
-                severity=Severity.PROBLEM,
-                message=f"the state store's folder {folder} does not exist",
-                fix=f"create {folder}, or point state_store at a file in an existing folder",
-            )
-        )
-    return findings
 
 
 def _administration(state: CliState, adm: AdministrationConfig) -> list[Finding]:
@@ -102,7 +94,7 @@ def diagnose(state: CliState) -> list[Finding]:
         ConfigError: The configuration file cannot be loaded.
     """
     config = state.config()
-    findings = _configuration(config)
+    findings = _configuration(config, environment(state))
     for administration in config.administrations.values():
         findings.extend(_administration(state, administration))
     return findings
@@ -133,11 +125,12 @@ def _print(findings: list[Finding]) -> None:
 def doctor(ctx: click.Context, state: CliState, as_json: bool) -> None:
     """Check the configuration, credentials and reference data; say what to do about problems.
 
-    Checks that every secret's environment variable is set, that Exact tokens are stored and
-    their refresh token is alive, that each administration answers (an Exact division must be
-    consented to), that every ledger code in ledger_map exists and that every VAT category
-    finlink sends maps to a VAT code. Exit status 0 when all is well, 1 when problems were
-    found, 2 when the configuration file cannot be loaded.
+    Checks that the state store opens at a schema this finlink can use (for PostgreSQL:
+    that the server answers), that every secret's environment variable is set, that Exact
+    tokens are stored and their refresh token is alive, that each administration answers (an
+    Exact division must be consented to), that every ledger code in ledger_map exists and
+    that every VAT category finlink sends maps to a VAT code. Exit status 0 when all is well,
+    1 when problems were found, 2 when the configuration file cannot be loaded.
     """
     state.as_json = as_json
     findings = diagnose(state)

@@ -9,6 +9,7 @@ import click
 
 from finlink.cli.output import EXIT_ATTENTION, EXIT_OK, dump_json, json_option, print_table
 from finlink.cli.state import CliState, pass_state
+from finlink.http import MemoryRateLimitState, WindowBudget, rate_budget
 from finlink.model.readback import OpenItem
 from finlink.sync import SyncEngine
 from finlink.sync.store import ErrorEntry
@@ -29,14 +30,21 @@ def status(ctx: click.Context, state: CliState, as_json: bool) -> None:
     Exit status 1 when records failed or wait for review (for monitoring).
     """
     state.as_json = as_json
-    statuses = list(state.engine().status().values())
+    engine = state.engine()
+    statuses = list(engine.status().values())
+    budgets = {s.administration: _shared_budget(engine, s.administration) for s in statuses}
     attention = any(s.failed or s.review_open for s in statuses)
     if as_json:
         dump_json(
             {
                 "ok": not attention,
                 "administrations": [
-                    {**attrs.asdict(s), "warnings": list(s.warnings)} for s in statuses
+                    {
+                        **attrs.asdict(s),
+                        "warnings": list(s.warnings),
+                        "rate_budget": [_budget_dict(b) for b in budgets[s.administration]],
+                    }
+                    for s in statuses
                 ],
             }
         )
@@ -51,6 +59,7 @@ def status(ctx: click.Context, state: CliState, as_json: bool) -> None:
                 "review",
                 "unknown outcome",
                 "last good run",
+                "calls left",
                 "warnings",
             ),
             [
@@ -62,12 +71,43 @@ def status(ctx: click.Context, state: CliState, as_json: bool) -> None:
                     str(s.review_open),
                     str(s.pending_intents),
                     s.last_successful_run or "never",
+                    _calls_left(budgets[s.administration]),
                     "\n".join(s.warnings),
                 )
                 for s in statuses
             ],
         )
     ctx.exit(EXIT_ATTENTION if attention else EXIT_OK)
+
+
+def _shared_budget(engine: SyncEngine, administration: str) -> tuple[WindowBudget, ...]:
+    """The administration's budget, when its counters are shared ([postgres] in the file).
+
+    A budget kept in this process's memory says nothing about the workers, so it is not shown.
+    """
+    backend = engine.backend(administration)
+    limiter = getattr(backend, "limiter", None)
+    if limiter is None or isinstance(getattr(limiter, "state", None), MemoryRateLimitState):
+        return ()
+    return rate_budget(backend)
+
+
+def _budget_dict(budget: WindowBudget) -> dict[str, Any]:
+    return {
+        "window": budget.window.label(),
+        "used": budget.used,
+        "remaining": budget.remaining,
+        "resets_at": budget.resets_at.isoformat() if budget.resets_at else None,
+    }
+
+
+def _calls_left(budgets: tuple[WindowBudget, ...]) -> str:
+    if not budgets:
+        return "-"
+    # The longest window is the one that can run dry for hours (Exact's day).
+    longest = max(budgets, key=lambda b: b.window.seconds)
+    name = longest.window.name or f"{longest.window.seconds:g} s"
+    return f"{longest.remaining:,}/{longest.window.limit:,} this {name}"
 
 
 def _error_dict(entry: ErrorEntry) -> dict[str, Any]:

@@ -1,5 +1,9 @@
 """The ``finlink.toml`` file: administrations, state store, routing and conflict policy.
 
+The state store is an SQLite file (``state_store = "finlink.db"``, the default) or, for
+several workers, PostgreSQL (a ``[postgres]`` table with ``dsn`` or ``dsn_env`` and the
+tenant's ``namespace``); every command opens the one the file names.
+
 :func:`load_config` reads and checks the file into a typed :class:`FinlinkConfig`; every
 mistake is reported with the key it is about (``administrations.exact.backend: unknown backend
 'exakt'; installed backends: memory``). Secrets are never in the file: a key ending in ``_env``
@@ -10,10 +14,12 @@ it when the backend is made. See ``docs/configuration.md`` for the full layout.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import attrs
 
@@ -27,15 +33,17 @@ __all__ = [
     "ConfigError",
     "ConflictConfig",
     "FinlinkConfig",
+    "PostgresConfig",
     "RoutingConfig",
     "load_config",
+    "postgres_dsn",
     "resolve_backend_options",
 ]
 
 #: The conflict policies the file may name (see :mod:`finlink.sync.conflicts`).
 CONFLICT_POLICIES = ("crm_wins", "accounting_wins", "newest_wins", "manual")
 _OWNERS = ("crm", "accounting", "manual")
-_TOP_KEYS = frozenset({"state_store", "administrations", "routing", "conflicts"})
+_TOP_KEYS = frozenset({"state_store", "postgres", "administrations", "routing", "conflicts"})
 _RESERVED = frozenset({"backend", "ledger_map", "sync_contacts"})
 _SECRET_SUFFIX = "_env"  # noqa: S105 - the suffix of a variable name, not a secret
 # Keys that would hold a credential in plain text. The file is often committed or shared;
@@ -120,15 +128,35 @@ class ConflictConfig:
 
 
 @attrs.frozen(kw_only=True)
+class PostgresConfig:
+    """The ``[postgres]`` table: the state store in PostgreSQL instead of an SQLite file.
+
+    Exactly one of ``dsn`` and ``dsn_env`` is set. A DSN in the file carries no password
+    (libpq reads it from ``PGPASSWORD`` or ``~/.pgpass``); ``dsn_env`` names an environment
+    variable holding the whole DSN, password and all.
+
+    Attributes:
+        dsn: The libpq DSN (``postgresql://finlink@db.internal:5432/finlink``).
+        dsn_env: The environment variable holding the DSN.
+        namespace: The tenant whose state this configuration reads and writes.
+    """
+
+    dsn: str | None = None
+    dsn_env: str | None = None
+    namespace: str = "default"
+
+
+@attrs.frozen(kw_only=True)
 class FinlinkConfig:
     """The whole configuration file, checked.
 
     Attributes:
         path: The file it was read from.
-        state_store: The SQLite state store file.
+        state_store: The SQLite state store file (unused when ``postgres`` is set).
         administrations: By administration id, in file order.
         routing: Routing of relations and projects.
         conflicts: The conflict policy.
+        postgres: The PostgreSQL state store, when the file has a ``[postgres]`` table.
     """
 
     path: Path
@@ -136,6 +164,7 @@ class FinlinkConfig:
     administrations: Mapping[str, AdministrationConfig]
     routing: RoutingConfig = RoutingConfig()
     conflicts: ConflictConfig = ConflictConfig()
+    postgres: PostgresConfig | None = None
 
 
 class _Reader:
@@ -233,13 +262,77 @@ def load_config(
         name: _administration(read, name, value, backends, base)
         for name, value in admins_raw.items()
     }
+    postgres = None
+    if "postgres" in raw:
+        if "state_store" in raw:
+            raise read.error(
+                "postgres",
+                "and state_store name two state stores; keep [postgres] for PostgreSQL "
+                "or state_store for an SQLite file",
+            )
+        postgres = _postgres(read, raw["postgres"])
     return FinlinkConfig(
         path=file,
         state_store=store if store.is_absolute() else base / store,
         administrations=administrations,
         routing=_routing(read, raw.get("routing", {}), administrations),
         conflicts=_conflicts(read, raw.get("conflicts", {})),
+        postgres=postgres,
     )
+
+
+def _postgres(read: _Reader, value: object) -> PostgresConfig:
+    table = read.table(value, "postgres")
+    read.unknown(table, ("dsn", "dsn_env", "namespace"), "postgres")
+    if ("dsn" in table) == ("dsn_env" in table):
+        raise read.error(
+            "postgres",
+            'needs one of dsn (e.g. dsn = "postgresql://finlink@db:5432/finlink") or dsn_env '
+            '(the environment variable holding the DSN, e.g. dsn_env = "FINLINK_DATABASE_URL")',
+        )
+    dsn = read.text(table["dsn"], "postgres.dsn") if "dsn" in table else None
+    if dsn is not None and _has_password(dsn):
+        raise read.error(
+            "postgres.dsn",
+            "holds a password; secrets never go in the configuration file: put the password "
+            'in PGPASSWORD or ~/.pgpass, or the whole DSN in a variable named by dsn_env = "..."',
+        )
+    return PostgresConfig(
+        dsn=dsn,
+        dsn_env=read.text(table["dsn_env"], "postgres.dsn_env") if "dsn_env" in table else None,
+        namespace=read.text(table.get("namespace", "default"), "postgres.namespace"),
+    )
+
+
+def _has_password(dsn: str) -> bool:
+    """Whether a DSN (URL or ``key=value`` form) carries a password."""
+    if dsn.startswith(("postgresql://", "postgres://")):
+        parts = urlsplit(dsn)
+        return bool(parts.password) or "password" in parse_qs(parts.query)
+    return re.search(r"(^|\s)password\s*=", dsn) is not None
+
+
+def postgres_dsn(config: FinlinkConfig, environ: Mapping[str, str]) -> tuple[str, list[Secret]]:
+    """The DSN of the configured PostgreSQL state store, read from the environment if named.
+
+    Returns:
+        The DSN, and the secrets to mask in logs (the DSN when it came from a variable).
+
+    Raises:
+        ConfigError: Without a ``[postgres]`` table, or when the named variable is unset.
+    """
+    postgres = config.postgres
+    if postgres is None:
+        raise ConfigError(config.path, "postgres", "is not set: the state store is SQLite")
+    if postgres.dsn is not None:
+        return postgres.dsn, []
+    assert postgres.dsn_env is not None  # one of the two is set, checked on loading
+    value = environ.get(postgres.dsn_env)
+    if not value:
+        raise ConfigError(
+            config.path, "postgres.dsn_env", f"environment variable {postgres.dsn_env} is not set"
+        )
+    return value, [Secret(value)]
 
 
 def _administration(

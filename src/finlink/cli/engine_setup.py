@@ -9,6 +9,7 @@ from finlink._errors import ConfigurationError, FinlinkError
 from finlink.backends import Backend, load_backend
 from finlink.cli.config import AdministrationConfig, ConfigError, FinlinkConfig
 from finlink.cli.config import resolve_backend_options as resolve_options
+from finlink.cli.store_setup import open_store
 from finlink.http import Secret
 from finlink.model.booking import Booking, Project
 from finlink.model.relation import Relation
@@ -17,7 +18,6 @@ from finlink.sync import (
     ConflictPolicy,
     DefaultRouter,
     Router,
-    SQLiteStore,
     SyncEngine,
     accounting_wins,
     by_extra_field,
@@ -26,8 +26,19 @@ from finlink.sync import (
     manual,
     newest_wins,
 )
+from finlink.sync.store import StateStore
 
-__all__ = ["BackendFactory", "CountingRouter", "build_engine", "load_default_backend"]
+__all__ = [
+    "SHARED_BACKENDS",
+    "BackendFactory",
+    "CountingRouter",
+    "build_engine",
+    "load_default_backend",
+    "shared_options",
+]
+
+#: Backends that take ``rate_limit_state`` and ``token_store``: the ones ``[postgres]`` wires.
+SHARED_BACKENDS = frozenset({"exact", "snelstart"})
 
 _POLICIES: dict[str, ConflictPolicy] = {
     "crm_wins": crm_wins,
@@ -97,6 +108,31 @@ def _policy(config: FinlinkConfig) -> ConflictPolicy:
     return policy
 
 
+def shared_options(config: FinlinkConfig, store: StateStore) -> dict[str, Any]:
+    """The shared rate budget and token store, when the state store is in PostgreSQL.
+
+    With a ``[postgres]`` table every worker on the database shares each administration's
+    rate budget and the Exact tokens, in the same namespace (tenant) and on the store's
+    connection pool. Without one (SQLite) a process keeps both to itself: nothing is returned.
+
+    Raises:
+        ConfigError: The budget's or the tokens' tables cannot be made.
+    """
+    pool = getattr(store, "pool", None)
+    if config.postgres is None or pool is None:
+        return {}
+    from finlink.http import PostgresRateLimitState, PostgresTokenStore  # noqa: PLC0415
+
+    namespace = config.postgres.namespace
+    try:
+        return {
+            "rate_limit_state": PostgresRateLimitState(pool, namespace=namespace),
+            "token_store": PostgresTokenStore(pool, namespace=namespace),
+        }
+    except FinlinkError as exc:
+        raise ConfigError(config.path, "postgres", str(exc)) from exc
+
+
 def build_engine(
     config: FinlinkConfig,
     *,
@@ -121,15 +157,25 @@ def build_engine(
             message names the administration's key).
     """
     backends: dict[str, Backend] = {}
-    for name, administration in config.administrations.items():
-        options, secrets = resolve_options(config, administration, environ)
-        for secret in secrets:
-            if on_secret is not None:
-                on_secret(secret)
-        try:
-            backends[name] = backend_factory(administration, options)
-        except ConfigurationError as exc:
-            raise ConfigError(config.path, f"administrations.{name}", str(exc)) from exc
+    store = open_store(config, environ, on_secret=on_secret)
+    try:
+        shared = shared_options(config, store)
+        for name, administration in config.administrations.items():
+            options, secrets = resolve_options(config, administration, environ)
+            if administration.backend in SHARED_BACKENDS:
+                # A token file named in the configuration wins over the shared store.
+                for keyword, value in shared.items():
+                    options.setdefault(keyword, value)
+            for secret in secrets:
+                if on_secret is not None:
+                    on_secret(secret)
+            try:
+                backends[name] = backend_factory(administration, options)
+            except ConfigurationError as exc:
+                raise ConfigError(config.path, f"administrations.{name}", str(exc)) from exc
+    except BaseException:
+        store.close()  # nothing will use it
+        raise
     settings = {
         name: AdministrationSettings(
             ledger_map=dict(adm.ledger_map), sync_contacts=adm.sync_contacts
@@ -137,11 +183,6 @@ def build_engine(
         for name, adm in config.administrations.items()
     }
     router = CountingRouter(_router(config))
-    try:
-        store = SQLiteStore(config.state_store)
-    except (OSError, FinlinkError) as exc:
-        # A folder that does not exist, a file that is not a database: set-up problems.
-        raise ConfigError(config.path, "state_store", str(exc)) from exc
     engine = SyncEngine(
         store=store,
         backends=backends,

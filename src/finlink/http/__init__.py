@@ -9,6 +9,8 @@ Every HTTP backend (Exact Online, SnelStart, a vendor's own) is built from these
 - :func:`iter_odata` / :func:`iter_skip_top` read every page of a list, with loop detection.
 - :class:`TokenSet` and the :class:`TokenStore` protocol (:class:`MemoryTokenStore`,
   :class:`FileTokenStore`) keep OAuth tokens, refreshed under a lock.
+- :class:`PostgresRateLimitState` and :class:`PostgresTokenStore` (extra ``finlink[postgres]``)
+  share the rate budget and the tokens between workers on several machines.
 - :class:`Secret` and :class:`RedactingFilter` keep credentials out of logs and reprs.
 
 See ``docs/http.md`` for how a backend wires them together.
@@ -24,8 +26,16 @@ from finlink.http._paging import (
     iter_skip_top_pages,
     odata_page,
 )
-from finlink.http._ratelimit import RateLimiter
-from finlink.http._ratelimit_state import MemoryRateLimitState, RateLimitState, Window, WindowKind
+from finlink.http._pgbudget import PostgresRateLimitState
+from finlink.http._pgtokens import PostgresTokenStore
+from finlink.http._ratelimit import RateLimiter, WindowBudget, rate_budget
+from finlink.http._ratelimit_state import (
+    ConcurrencySlots,
+    MemoryRateLimitState,
+    RateLimitState,
+    Window,
+    WindowKind,
+)
 from finlink.http._retry import (
     IDEMPOTENT_METHODS,
     RetryPolicy,
@@ -48,11 +58,14 @@ __all__ = [
     "IDEMPOTENT_METHODS",
     "MASK",
     "ApiClient",
+    "ConcurrencySlots",
     "ErrorParser",
     "FileTokenStore",
     "MemoryRateLimitState",
     "MemoryTokenStore",
     "PageFetcher",
+    "PostgresRateLimitState",
+    "PostgresTokenStore",
     "RateLimitState",
     "RateLimiter",
     "RedactingFilter",
@@ -62,6 +75,7 @@ __all__ = [
     "TokenStore",
     "UnauthorizedHook",
     "Window",
+    "WindowBudget",
     "WindowKind",
     "error_for_response",
     "error_for_status",
@@ -74,5 +88,6 @@ __all__ = [
     "parse_exact_error",
     "parse_retry_after",
     "parse_snelstart_error",
+    "rate_budget",
     "vendor_reset_wait",
 ]

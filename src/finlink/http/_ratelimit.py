@@ -18,19 +18,27 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import timedelta
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+
+import attrs
 
 from finlink._errors import RateLimitError
 from finlink.clock import Clock
-from finlink.http._ratelimit_state import MemoryRateLimitState, RateLimitState, Window, WindowKind
+from finlink.http._ratelimit_state import (
+    ConcurrencySlots,
+    MemoryRateLimitState,
+    RateLimitState,
+    Window,
+    WindowKind,
+)
 from finlink.http._retry import RESET_MARGIN, int_header
 
 if TYPE_CHECKING:
     from finlink.backends.capabilities import Capabilities
 
-__all__ = ["RateLimiter"]
+__all__ = ["RateLimiter", "WindowBudget", "rate_budget"]
 
 logger = logging.getLogger("finlink.http.ratelimit")
 
@@ -45,6 +53,23 @@ _HEADERS_BY_PERIOD = {60.0: "X-RateLimit-Minutely-", 86400.0: "X-RateLimit-"}
 _PERIOD_NAMES = {60.0: "minute", 3600.0: "hour", 86400.0: "day"}
 
 
+@attrs.frozen(kw_only=True)
+class WindowBudget:
+    """How much of one window's budget is used right now (:meth:`RateLimiter.budget`).
+
+    Attributes:
+        window: The budget (``Window.per_day(5000)``).
+        used: Calls it counts now, across every process sharing the state.
+        remaining: Calls still allowed in it (never below 0).
+        resets_at: When a fixed window starts afresh (UTC); None for a sliding one.
+    """
+
+    window: Window
+    used: int
+    remaining: int
+    resets_at: datetime | None
+
+
 class RateLimiter:
     """Keeps one administration's calls inside its budgets. Thread-safe.
 
@@ -54,7 +79,8 @@ class RateLimiter:
         clock: Where time comes from and how waiting is done.
         max_concurrency: At most this many calls in flight at once (``None``: no cap). The cap
             holds within this process: callers beyond it block on a semaphore until a call in
-            flight finishes (real threads, so that wait is not on ``clock``).
+            flight finishes (real threads, so that wait is not on ``clock``). A state with
+            :class:`~finlink.http.ConcurrencySlots` (PostgreSQL's) holds it across processes.
         key: Whose budget this is (the administration); the key in ``state``.
         state: Where the counters live; a fresh :class:`~finlink.http.MemoryRateLimitState`
             by default. Pass a shared one so several limiters (processes) draw on one budget.
@@ -183,30 +209,56 @@ class RateLimiter:
         The slot is taken first and the budget counted after, so a call is counted at the
         moment it is really sent.
         """
-        if self._slots is not None:
-            self._slots.acquire()
-        try:
-            while True:
-                wait = self.state.reserve(self.key, self.windows, self.clock.now().timestamp())
-                if wait <= 0:
-                    break
-                if self.max_wait is not None and wait > self.max_wait:
-                    # Nothing was counted or sent: the caller may try again after the wait.
-                    raise RateLimitError(
-                        f"the call budget of {self.key} is spent for the next {wait:.0f} s",
-                        retry_after=timedelta(seconds=wait),
-                        status_code=None,
-                        administration=self.key,
-                    )
-                wait = max(wait, _MIN_SLEEP)
-                logger.debug("rate limit for %s: waiting %.3f s", self.key, wait)
-                with self._lock:
-                    self._waited += wait
-                self.clock.sleep(wait)
-            yield
-        finally:
+        with ExitStack() as stack:
             if self._slots is not None:
-                self._slots.release()
+                self._slots.acquire()
+                stack.callback(self._slots.release)
+            if self.max_concurrency is not None and isinstance(self.state, ConcurrencySlots):
+                # The semaphore caps this process; the shared slot caps all of them.
+                stack.enter_context(self.state.slot(self.key, self.max_concurrency))
+            self._wait_for_budget()
+            yield
+
+    def _wait_for_budget(self) -> None:
+        while True:
+            wait = self.state.reserve(self.key, self.windows, self.clock.now().timestamp())
+            if wait <= 0:
+                return
+            if self.max_wait is not None and wait > self.max_wait:
+                # Nothing was counted or sent: the caller may try again after the wait.
+                raise RateLimitError(
+                    f"the call budget of {self.key} is spent for the next {wait:.0f} s",
+                    retry_after=timedelta(seconds=wait),
+                    status_code=None,
+                    administration=self.key,
+                )
+            wait = max(wait, _MIN_SLEEP)
+            logger.debug("rate limit for %s: waiting %.3f s", self.key, wait)
+            with self._lock:
+                self._waited += wait
+            self.clock.sleep(wait)
+
+    def budget(self) -> tuple[WindowBudget, ...]:
+        """Each window's use right now, e.g. the calls left today (``finlink status``).
+
+        With a shared state (PostgreSQL) this is the use of every process together.
+        """
+        now = self.clock.now().timestamp()
+        result = []
+        for window in self.windows:
+            used = self.state.usage(self.key, window, now)
+            resets = None
+            if window.kind is WindowKind.FIXED:
+                resets = datetime.fromtimestamp(window.start_of(now) + window.seconds, UTC)
+            result.append(
+                WindowBudget(
+                    window=window,
+                    used=used,
+                    remaining=max(0, window.limit - used),
+                    resets_at=resets,
+                )
+            )
+        return tuple(result)
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """Take the server's count from Exact-style headers, where it is lower than ours.
@@ -258,3 +310,15 @@ class RateLimiter:
             f"RateLimiter(key={self.key!r}, windows=[{windows}], "
             f"max_concurrency={self.max_concurrency})"
         )
+
+
+def rate_budget(backend: object) -> tuple[WindowBudget, ...]:
+    """What a backend's rate limiter shows now, window by window; ``()`` without one.
+
+    Reads the backend's ``limiter`` attribute (:class:`~finlink.backends.exact.ExactBackend`
+    and :class:`~finlink.backends.snelstart.SnelStartBackend` have one). Only a shared state
+    (:class:`~finlink.http.PostgresRateLimitState`) knows what other processes used; an
+    in-memory one counts this process alone.
+    """
+    limiter = getattr(backend, "limiter", None)
+    return limiter.budget() if isinstance(limiter, RateLimiter) else ()

@@ -15,11 +15,18 @@ import math
 import threading
 from collections import deque
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Protocol, runtime_checkable
 
 import attrs
 
-__all__ = ["MemoryRateLimitState", "RateLimitState", "Window", "WindowKind"]
+__all__ = [
+    "ConcurrencySlots",
+    "MemoryRateLimitState",
+    "RateLimitState",
+    "Window",
+    "WindowKind",
+]
 
 
 class WindowKind(enum.Enum):
@@ -105,6 +112,23 @@ class RateLimitState(Protocol):
         """Refuse every reservation for ``key`` until ``until`` (after a 429)."""
         ...
 
+    def usage(self, key: str, window: Window, now: float) -> int:
+        """The calls ``window`` counts at ``now`` (for status pages: the budget left)."""
+        ...
+
+
+@runtime_checkable
+class ConcurrencySlots(Protocol):
+    """A :class:`RateLimitState` that also caps calls in flight across processes.
+
+    :meth:`~finlink.http.RateLimiter.acquire` holds a slot around each call when its state
+    has this method; the in-process semaphore alone only caps one process.
+    """
+
+    def slot(self, key: str, limit: int) -> AbstractContextManager[None]:
+        """Hold one of ``limit`` slots of ``key`` (waiting for one) while the block runs."""
+        ...
+
 
 class MemoryRateLimitState:
     """The in-process :class:`RateLimitState`: dictionaries behind one lock. Thread-safe."""
@@ -170,6 +194,11 @@ class MemoryRateLimitState:
         """See :meth:`RateLimitState.block_until`."""
         with self._lock:
             self._blocked[key] = max(until, self._blocked.get(key, 0.0))
+
+    def usage(self, key: str, window: Window, now: float) -> int:
+        """See :meth:`RateLimitState.usage`."""
+        with self._lock:
+            return self._used(key, window, now)
 
     def __repr__(self) -> str:
         return "MemoryRateLimitState()"

@@ -3,7 +3,8 @@
 Start with :class:`SyncEngine`; the rest are the parts a host composes or replaces:
 :class:`~finlink.sync.store.SQLiteStore` (the embedded state store), a :class:`Router`, a
 :class:`MatchPipeline`, a conflict policy (:func:`crm_wins` and friends), per-administration
-:class:`AdministrationSettings` and :class:`EngineHooks`.
+:class:`AdministrationSettings` and :class:`EngineHooks`. :class:`Worker` drains the outboxes of
+many tenants from a long-running process.
 """
 
 from finlink.sync.conflicts import (
@@ -32,6 +33,7 @@ from finlink.sync.report import (
 from finlink.sync.routing import DefaultRouter, Router, by_extra_field
 from finlink.sync.settings import AdministrationSettings, CrmLookup, EngineHooks
 from finlink.sync.store import SQLiteStore, StateStore
+from finlink.sync.worker import HealthServer, TenantHealth, Worker, WorkerHealth
 
 __all__ = [
     "AdministrationSettings",
@@ -43,6 +45,7 @@ __all__ = [
     "DuplicateGroup",
     "EngineHooks",
     "FieldConflict",
+    "HealthServer",
     "InboundChange",
     "MatchConfig",
     "MatchDecision",
@@ -59,6 +62,9 @@ __all__ = [
     "StateStore",
     "SyncEngine",
     "SyncReport",
+    "TenantHealth",
+    "Worker",
+    "WorkerHealth",
     "accounting_wins",
     "by_extra_field",
     "crm_wins",

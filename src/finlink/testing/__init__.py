@@ -3,6 +3,8 @@
 - :class:`BackendContract`: the conformance suite every backend runs;
 - :class:`ContractFault`: the faults the suite asks a backend's test side to inject;
 - :class:`ExactSandbox`: an in-process Exact Online REST API on a simulated clock;
+- :class:`ScaledClock`: simulated time that several processes share (workers and a sandbox
+  process), running faster than the wall clock;
 - :class:`SnelStartSandbox`: an in-process SnelStart B2B API v2 on a simulated clock;
 - :class:`StateStoreContract`: the conformance suite for state stores;
 - :mod:`finlink.testing.datasets`: realistic Dutch and Belgian relations, projects and bookings,
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from finlink.testing._contract_fault import ContractFault
 from finlink.testing.exact import ExactSandbox
+from finlink.testing.scaled_clock import ScaledClock
 from finlink.testing.snelstart import SnelStartSandbox
 
 if TYPE_CHECKING:
@@ -31,6 +34,7 @@ __all__ = [
     "BackendContract",
     "ContractFault",
     "ExactSandbox",
+    "ScaledClock",
     "SnelStartSandbox",
     "StateStoreContract",
 ]

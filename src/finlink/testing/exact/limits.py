@@ -46,6 +46,12 @@ class RateLimiter:
         self._day: dict[tuple[str, int], tuple[datetime, int]] = {}
         #: Calls accepted per division (all apps), for tests to inspect.
         self.calls: dict[int, int] = defaultdict(int)
+        #: Calls refused with 429 per division: what a well-behaved client never earns.
+        self.refused: dict[int, int] = defaultdict(int)
+        #: Calls accepted per (division, clock minute): the per-minute use, for tests.
+        self.per_minute: dict[tuple[int, datetime], int] = defaultdict(int)
+        #: Calls accepted per (division, UTC day).
+        self.per_day: dict[tuple[int, datetime], int] = defaultdict(int)
 
     def _windows(self) -> tuple[datetime, datetime]:
         now = self._clock.now()
@@ -78,6 +84,8 @@ class RateLimiter:
             "X-RateLimit-Remaining": "0",
             "X-RateLimit-Reset": str(epoch_ms(day + timedelta(days=1))),
         }
+        if day_used >= self.day_limit or minute_used >= self.minute_limit:
+            self.refused[division] += 1
         if day_used >= self.day_limit:
             raise HttpError(429, error_body("Too Many Requests"), {**minutely, **daily})
         if minute_used >= self.minute_limit:
@@ -85,6 +93,8 @@ class RateLimiter:
         self._minute[key] = (minute, minute_used + 1)
         self._day[key] = (day, day_used + 1)
         self.calls[division] += 1
+        self.per_minute[(division, minute)] += 1
+        self.per_day[(division, day)] += 1
         minutely["X-RateLimit-Minutely-Remaining"] = str(self.minute_limit - minute_used - 1)
         daily["X-RateLimit-Remaining"] = str(self.day_limit - day_used - 1)
         return {**minutely, **daily}

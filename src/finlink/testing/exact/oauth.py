@@ -109,6 +109,10 @@ class OAuthServer:
         self._codes: dict[str, _Code] = {}
         self._grants: list[AccessGrant] = []
         self._access: dict[str, tuple[AccessGrant, datetime]] = {}
+        #: When each successful refresh happened (tests count refreshes per expiry).
+        self.refreshes: list[datetime] = []
+        #: Refused refreshes by reason (``old_refresh_token``, ``too_early``, ...).
+        self.refused_refreshes: dict[str, int] = {}
 
     def register(self, app: ExactApp) -> None:
         """Register an app (replacing one with the same client id)."""
@@ -211,6 +215,7 @@ class OAuthServer:
                 continue
             if refresh_token in grant.old_refresh_tokens:
                 # §1.3/§1.4: a second process refreshed with the same token (picqer#640).
+                self._refused("old_refresh_token")
                 raise _oauth_error(
                     401, "invalid_grant", "Unauthorized Client: Old refresh token used."
                 )
@@ -224,6 +229,7 @@ class OAuthServer:
                         f"and it is now {_exact_timestamp(now)}.",
                     )
                 if now - grant.issued_at < EARLIEST_REFRESH:
+                    self._refused("too_early")
                     raise _oauth_error(
                         400,
                         "access_denied",
@@ -232,8 +238,12 @@ class OAuthServer:
                     )
                 grant.old_refresh_tokens.add(grant.refresh_token)
                 grant.issued_at = now
+                self.refreshes.append(now)
                 return grant
         raise _oauth_error(400, "invalid_grant", "The refresh token is invalid.")
+
+    def _refused(self, reason: str) -> None:
+        self.refused_refreshes[reason] = self.refused_refreshes.get(reason, 0) + 1
 
     def _issue(self, grant: AccessGrant) -> dict[str, str]:
         access = secrets.token_urlsafe(32)
