@@ -104,8 +104,9 @@ def test_a_wrong_dsn_is_a_configuration_error_without_the_password() -> None:
 def test_eight_processes_refresh_one_exact_token_once_per_expiry(
     pg_schema: PgSchema, tmp_path: Path
 ) -> None:
-    # 200 simulated seconds per real second: an access token's 600 s last 3 s.
-    clock = ScaledClock(200)
+    # 100 simulated seconds per real second: an access token's 600 s last 6 s. Faster clocks
+    # made the test flaky on a loaded 2-core machine: a starved process missed a window.
+    clock = ScaledClock(100)
     with SandboxProcess("exact", clock, count=1) as sandbox:
         info = sandbox.info
         env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + str(ROOT)}
@@ -130,7 +131,9 @@ def test_eight_processes_refresh_one_exact_token_once_per_expiry(
         store = PostgresTokenStore(pg_schema.options_dsn, namespace="acme")
         store.save("exact", first)
         store.close()
-        end = first.issued_at + timedelta(seconds=3 * 570 + 190)
+        # Three expiries (570, 1140, 1710 s) and 400 s (4 real seconds) after the last, for
+        # every process to use the third refresh, well before a fourth would be due (2280 s).
+        end = first.issued_at + timedelta(seconds=3 * 570 + 400)
         (tmp_path / "go").write_text(end.isoformat())
         codes = [proc.wait(timeout=120) for proc in procs]
         stats = sandbox.ask("stats")

@@ -16,6 +16,7 @@ from finlink._errors import (
     OutcomeUnknownError,
     PermissionDeniedError,
     RemoteValidationError,
+    StoreUnavailableError,
     ValidationError,
 )
 from finlink.backends.protocol import Backend
@@ -256,7 +257,18 @@ class Run:
         entity: str | None = None,
         crm_key: str | None = None,
     ) -> Outcome:
-        """Log a failure in the store (keeping the record retryable) and in the report."""
+        """Log a failure in the store (keeping the record retryable) and in the report.
+
+        Raises:
+            StoreUnavailableError: ``error`` itself, when it is the state store that went
+                away. The run stops there: no further vendor write may go out that the store
+                could not record. Every create already sent has its durable intent, so the
+                next run probes for it by reference and nothing is created twice; recording
+                this as an ordinary failure would drop that intent (a refused write has none
+                to keep), although the vendor may hold the record.
+        """
+        if isinstance(error, StoreUnavailableError):
+            raise error
         message, field, rule, code = describe_error(error)
         adm = self.administrations.get(operation.administration)
         if adm is not None and isinstance(error, AuthenticationError | PermissionDeniedError):

@@ -25,7 +25,13 @@ from itertools import islice
 
 import attrs
 
-from finlink._errors import ConfigurationError, FinlinkError, SyncError, ValidationError
+from finlink._errors import (
+    ConfigurationError,
+    FinlinkError,
+    StoreUnavailableError,
+    SyncError,
+    ValidationError,
+)
 from finlink.backends.protocol import Backend
 from finlink.clock import Clock, SystemClock
 from finlink.model.booking import Booking, Project
@@ -268,6 +274,8 @@ class SyncEngine:
     def _refresh(self, run: Run, name: str) -> None:
         try:
             refresh_remote(run, name)
+        except StoreUnavailableError:
+            raise  # the store, not the administration, is down: stop the run (see Run.fail)
         except FinlinkError as error:
             message, *_ = describe_error(error)
             run.administrations[name].down = f"cannot read {name}: {message}"
