@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 import pytest
 
@@ -353,3 +355,41 @@ def test_contacts_of_a_linked_relation_are_linked_not_duplicated() -> None:
     # Jan's e-mail was new in the CRM: written to the contact that was already there
     assert world.exact.calls["update_contact"] == 1
     assert sorted(c.email or "" for c in contacts) == ["", "jan@firma0.nl"]
+
+
+def test_status_shows_the_rate_budget_and_warns_when_the_day_is_nearly_spent() -> None:
+    from finlink.backends.memory import InMemoryBackend
+    from finlink.clock import SimulatedClock
+    from finlink.http import RateLimiter, Window
+    from finlink.sync import SQLiteStore, SyncEngine
+
+    class Limited(InMemoryBackend):
+        """A backend with a limiter, as Exact's and SnelStart's have."""
+
+        def __init__(self, limiter: RateLimiter, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.limiter = limiter
+
+    clock = SimulatedClock()
+    limiter = RateLimiter([Window.per_minute(60), Window.per_day(100)], clock=clock)
+    engine = SyncEngine(
+        store=SQLiteStore(":memory:"),
+        backends=[Limited(limiter, administration="exact:1"), InMemoryBackend()],
+        clock=clock,
+    )
+    for _ in range(50):
+        with limiter.acquire():
+            pass
+    status = engine.status()
+    day = [b for b in status["exact:1"].rate_budget if b.window.seconds == 86400]
+    assert [(b.used, b.remaining) for b in day] == [(50, 50)]
+    assert status["exact:1"].warnings == ()
+    assert status["memory"].rate_budget == ()  # no limiter, nothing to show
+
+    for _ in range(45):
+        clock.advance(2)  # stay inside the minute's 60
+        with limiter.acquire():
+            pass
+    (warning,) = engine.status()["exact:1"].warnings
+    assert warning.startswith("rate budget nearly spent: 5 of 100 calls left (100/day)")
+    assert "resets at" in warning

@@ -34,6 +34,7 @@ from finlink._errors import (
 )
 from finlink.backends.protocol import Backend
 from finlink.clock import Clock, SystemClock
+from finlink.http import WindowBudget, rate_budget
 from finlink.model.booking import Booking, Project
 from finlink.model.readback import OpenItem, ProjectCost
 from finlink.model.relation import Relation
@@ -86,6 +87,9 @@ class AdministrationStatus:
         pending_intents: Writes whose outcome is not known yet (probed on the next run).
         last_successful_run: When a run last finished without failures.
         warnings: Plain-words warnings (credentials refused, rate budget...).
+        rate_budget: The backend's rate budget now, window by window (``()`` for a backend
+            without a limiter). Counted across every process when the limiter's state is
+            shared (:class:`~finlink.http.PostgresRateLimitState`), else this process's alone.
     """
 
     administration: str
@@ -96,6 +100,7 @@ class AdministrationStatus:
     pending_intents: int
     last_successful_run: str | None
     warnings: tuple[str, ...] = ()
+    rate_budget: tuple[WindowBudget, ...] = ()
 
 
 class SyncEngine:
@@ -604,6 +609,8 @@ class SyncEngine:
                 warnings.append(
                     f"{s.pending_intents} write(s) with unknown outcome; the next run checks them"
                 )
+            budgets = rate_budget(backend)
+            warnings.extend(_budget_warnings(budgets))
             result[name] = AdministrationStatus(
                 administration=name,
                 name=backend.name,
@@ -615,5 +622,30 @@ class SyncEngine:
                 if s.last_successful_run
                 else None,
                 warnings=tuple(warnings),
+                rate_budget=budgets,
             )
         return result
+
+
+#: Below this share of a window's calls left, ``status()`` warns (Exact: 500 of 5,000 a day).
+LOW_BUDGET_SHARE = 0.1
+
+
+def _budget_warnings(budgets: Sequence[WindowBudget]) -> list[str]:
+    """Plain-words warnings for windows of an hour or more that are nearly spent.
+
+    A minute window runs low all the time under load and refills within the minute; a day
+    that is nearly spent means changes will wait until it resets.
+    """
+    warnings = []
+    for budget in budgets:
+        window = budget.window
+        if window.seconds >= 3600 and budget.remaining < window.limit * LOW_BUDGET_SHARE:
+            resets = (
+                f"; it resets at {budget.resets_at:%Y-%m-%d %H:%M} UTC" if budget.resets_at else ""
+            )
+            warnings.append(
+                f"rate budget nearly spent: {budget.remaining:,} of {window.limit:,} calls "
+                f"left ({window.label()}){resets}"
+            )
+    return warnings
