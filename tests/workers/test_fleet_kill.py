@@ -70,7 +70,15 @@ def test_sigkill_of_random_workers_converges_without_duplicates_or_losses(
     running.enqueue(ENTRIES, seed=seed)
     workers = [running.start_worker(f"w{n}") for n in range(3)]
     victims = rng.sample(range(3), rng.choice([1, 2]))
-    time.sleep(rng.uniform(1.0, 4.0))  # the workers import, connect and start sending
+    # Kill when a random share of the work is done, not after a fixed time: on a quiet machine
+    # the workers could otherwise be done (and gone) before the kill, testing nothing.
+    left = round(ENTRIES * rng.uniform(0.3, 0.9))
+    with PostgresStore(pg_schema.options_dsn, namespace=tenant, clock=clock) as store:
+        deadline = time.monotonic() + 120
+        while store.outbox_depth() > left:
+            assert time.monotonic() < deadline, f"{store.outbox_depth()} entries left"
+            time.sleep(0.02)
+    time.sleep(rng.uniform(0.0, 0.3))  # anywhere inside an entry's calls
     for victim in victims:
         workers[victim].send_signal(signal.SIGKILL)
         time.sleep(rng.uniform(0.0, 0.5))
@@ -81,6 +89,12 @@ def test_sigkill_of_random_workers_converges_without_duplicates_or_losses(
             while store.outbox_depth():
                 assert time.monotonic() < deadline, f"{store.outbox_depth()} entries left"
                 time.sleep(0.2)
+        # SIGTERM stops a worker cleanly once it serves (its heartbeat file shows that);
+        # sent while the process still imports, it would end it as any program (-15).
+        beat = running.folder / "restarted.heartbeat.json"
+        while not beat.exists():
+            assert time.monotonic() < deadline + 60, "the restarted worker never started"
+            time.sleep(0.05)
         restarted.send_signal(signal.SIGTERM)
         assert restarted.wait(timeout=60) == 0
         for n, worker in enumerate(workers):
