@@ -9,7 +9,7 @@ import click
 
 from finlink.cli.output import EXIT_ATTENTION, EXIT_OK, dump_json, json_option, print_table
 from finlink.cli.state import CliState, pass_state
-from finlink.http import MemoryRateLimitState, WindowBudget, rate_budget
+from finlink.http import MemoryRateLimitState, WindowBudget
 from finlink.model.readback import OpenItem
 from finlink.sync import SyncEngine
 from finlink.sync.store import ErrorEntry
@@ -32,7 +32,10 @@ def status(ctx: click.Context, state: CliState, as_json: bool) -> None:
     state.as_json = as_json
     engine = state.engine()
     statuses = list(engine.status().values())
-    budgets = {s.administration: _shared_budget(engine, s.administration) for s in statuses}
+    budgets = {
+        s.administration: s.rate_budget if _budget_is_shared(engine, s.administration) else ()
+        for s in statuses
+    }
     attention = any(s.failed or s.review_open for s in statuses)
     if as_json:
         dump_json(
@@ -40,7 +43,7 @@ def status(ctx: click.Context, state: CliState, as_json: bool) -> None:
                 "ok": not attention,
                 "administrations": [
                     {
-                        **attrs.asdict(s),
+                        **attrs.asdict(s, filter=lambda field, _: field.name != "rate_budget"),
                         "warnings": list(s.warnings),
                         "rate_budget": [_budget_dict(b) for b in budgets[s.administration]],
                     }
@@ -80,16 +83,15 @@ def status(ctx: click.Context, state: CliState, as_json: bool) -> None:
     ctx.exit(EXIT_ATTENTION if attention else EXIT_OK)
 
 
-def _shared_budget(engine: SyncEngine, administration: str) -> tuple[WindowBudget, ...]:
-    """The administration's budget, when its counters are shared ([postgres] in the file).
+def _budget_is_shared(engine: SyncEngine, administration: str) -> bool:
+    """Whether the administration's budget counters are shared ([postgres] in the file).
 
     A budget kept in this process's memory says nothing about the workers, so it is not shown.
     """
-    backend = engine.backend(administration)
-    limiter = getattr(backend, "limiter", None)
-    if limiter is None or isinstance(getattr(limiter, "state", None), MemoryRateLimitState):
-        return ()
-    return rate_budget(backend)
+    limiter = getattr(engine.backend(administration), "limiter", None)
+    return limiter is not None and not isinstance(
+        getattr(limiter, "state", None), MemoryRateLimitState
+    )
 
 
 def _budget_dict(budget: WindowBudget) -> dict[str, Any]:
