@@ -136,10 +136,10 @@ class PageBehaviours:
             (ADM, REL),
             (OTHER, PRJ),
         ]
-        for adm, entity in filters:
-            walked = [e for page in _all_error_pages(store, 2, adm, entity) for e in page]
-            assert walked == store.errors(adm, entity)
-            assert store.count_errors(adm, entity) == len(walked)
+        for only_adm, only_entity in filters:
+            walked = [e for page in _all_error_pages(store, 2, only_adm, only_entity) for e in page]
+            assert walked == store.errors(only_adm, only_entity)
+            assert store.count_errors(only_adm, only_entity) == len(walked)
         assert store.count_errors() == len(keys)
         assert store.count_errors(ADM, "booking") == 0
         # A keyset from another administration still pages by the whole key.
