@@ -169,8 +169,7 @@ class RecordBehaviours:
         ]
 
     def test_link_fingerprints_for_follows_the_latest_outcome(self, store: StateStore) -> None:
-        """A new outcome changes (or drops) the fingerprint read for the key; a deleted link
-        is not found."""
+        """A new outcome changes or drops the key's fingerprint; a deleted link is gone."""
         store.record_outcome(ADM, REL, "C-1", remote_id="R-1", snapshot={"fingerprint": "A"})
         store.record_outcome(ADM, REL, "C-2", remote_id="R-2", snapshot={"fingerprint": "B"})
         store.record_outcome(
