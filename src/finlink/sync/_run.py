@@ -110,11 +110,14 @@ class Run:
     unchanged_keys: bool = False
     #: Records found unchanged so far in this run (all administrations together).
     skipped: int = 0
-    #: (administration, entity) → CRM key → (remote id, remote version, fingerprint), read once
-    #: for a large batch.
-    fingerprints: dict[tuple[str, str], dict[str, tuple[str, str | None, str | None]]] = (
+    #: (administration, entity) → CRM key → (remote id, remote version, fingerprint), or None
+    #: for no link: read for the chunk at hand (or, from a store that cannot, for the whole
+    #: administration once).
+    fingerprints: dict[tuple[str, str], dict[str, tuple[str, str | None, str | None] | None]] = (
         attrs.field(factory=dict)
     )
+    #: (administration, entity) whose table above holds every link (a key missing: no link).
+    whole_tables: set[tuple[str, str]] = attrs.field(factory=set)
     report: SyncReport = attrs.field(factory=SyncReport)
     operations: list[Operation] = attrs.field(factory=list)
     #: Store writes put off until the next commit, in order: outcomes of writes whose intent

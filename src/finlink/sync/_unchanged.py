@@ -2,19 +2,36 @@
 
 A relation's fingerprint (a digest of the record exactly as the CRM gave it) is stored in the
 snapshot of every link it made, once everything about it — the relation and its contacts — was
-sent. Next time, an equal fingerprint and no change known on the accounting side mean there is
-nothing to do. For a large batch, the fingerprints of an administration are read in one go.
+sent; the store keeps it in a column of its own. Next time, an equal fingerprint and no change
+known on the accounting side mean there is nothing to do: no validation, no normalisation, no
+snapshot read, no report object.
+
+The fingerprints of a chunk of relations are read in one query per administration
+(:meth:`~finlink.sync.store.StateStore.link_fingerprints_for`), so memory holds one chunk's,
+however many links the store has. A store without that method gets the earlier behaviour: a
+large batch reads every fingerprint of the administration at once.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from finlink.model.relation import Relation
 from finlink.sync._relations import RELATION, SUPPLIER_HALF, is_split
 from finlink.sync._run import Run
 
-__all__ = ["PRELOAD_THRESHOLD", "is_linked", "is_unchanged", "link_entry", "preload"]
+__all__ = [
+    "PRELOAD_THRESHOLD",
+    "can_look_up_chunks",
+    "is_linked",
+    "is_unchanged",
+    "link_entry",
+    "load_chunk",
+    "preload",
+]
 
-#: From this many relations in one batch, every link fingerprint is read at once.
+#: From this many relations in one batch, a store without chunk look-ups has every link
+#: fingerprint read at once.
 PRELOAD_THRESHOLD = 200
 
 
@@ -23,8 +40,13 @@ def _entities(run: Run, name: str, relation: Relation) -> tuple[str, ...]:
     return (RELATION, SUPPLIER_HALF) if split else (RELATION,)
 
 
+def can_look_up_chunks(run: Run) -> bool:
+    """Whether the store reads the fingerprints of a chunk of keys in one go."""
+    return callable(getattr(run.store, "link_fingerprints_for", None))
+
+
 def preload(run: Run) -> None:
-    """Read the link fingerprints of every administration (for a large batch)."""
+    """Read the link fingerprints of every administration (a store without chunk look-ups)."""
     for name in run.administrations:
         for entity in (RELATION, SUPPLIER_HALF):
             run.fingerprints[(name, entity)] = {
@@ -33,6 +55,30 @@ def preload(run: Run) -> None:
                     name, entity
                 )
             }
+            run.whole_tables.add((name, entity))
+
+
+def load_chunk(run: Run, relations: Sequence[Relation]) -> None:
+    """Read the link fingerprints of one chunk of relations: a query per administration.
+
+    Replaces the previous chunk's, so memory holds one chunk's whatever the batch. A record
+    of the chunk whose outcome waits for the next commit (the same key earlier in the batch)
+    has it committed first, so the fingerprint read is the latest.
+    """
+    lookup = run.store.link_fingerprints_for
+    for name, adm in run.administrations.items():
+        for entity in (RELATION, SUPPLIER_HALF):
+            if (name, entity) in run.whole_tables:
+                continue
+            keys = [r.id for r in relations if entity == RELATION or is_split(r, adm)]
+            if run.deferred_keys and any((name, entity, k) in run.deferred_keys for k in keys):
+                run.flush()
+            # Every key asked is in the table: None says "no link" without asking again.
+            table: dict[str, tuple[str, str | None, str | None] | None] = dict.fromkeys(keys)
+            if keys:
+                for key, remote_id, version, fingerprint in lookup(name, entity, keys):
+                    table[key] = (remote_id, version, fingerprint)
+            run.fingerprints[(name, entity)] = table
 
 
 def link_entry(
@@ -40,7 +86,7 @@ def link_entry(
 ) -> tuple[str, str | None, str | None] | None:
     """(remote id, remote version, fingerprint) of a link, or None: preloaded or read."""
     table = run.fingerprints.get((name, entity))
-    if table is not None:
+    if table is not None and (crm_key in table or (name, entity) in run.whole_tables):
         return table.get(crm_key)
     link = run.get_link(name, entity, crm_key)
     if link is None:

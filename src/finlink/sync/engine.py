@@ -44,7 +44,14 @@ from finlink.sync._bookings import BOOKING, PROJECT, sync_booking, sync_project
 from finlink.sync._intents import INTENT_BATCH, reserve_intents
 from finlink.sync._relations import RELATION, SUPPLIER_HALF, refresh_remote, sync_relation
 from finlink.sync._run import AdministrationRun, Run, by_name, describe_error, route_all
-from finlink.sync._unchanged import PRELOAD_THRESHOLD, is_linked, is_unchanged, preload
+from finlink.sync._unchanged import (
+    PRELOAD_THRESHOLD,
+    can_look_up_chunks,
+    is_linked,
+    is_unchanged,
+    load_chunk,
+    preload,
+)
 from finlink.sync.candidates import CandidateIndex
 from finlink.sync.conflicts import (
     ConflictPolicy,
@@ -237,14 +244,17 @@ class SyncEngine:
         source = iter(records)
         chunk = list(islice(source, INTENT_BATCH))
         following = list(islice(source, INTENT_BATCH)) if len(chunk) == INTENT_BATCH else []
-        if entity == RELATION and len(chunk) + len(following) >= PRELOAD_THRESHOLD:
-            preload(run)
+        chunked = entity == RELATION and can_look_up_chunks(run)
+        if entity == RELATION and not chunked and len(chunk) + len(following) >= PRELOAD_THRESHOLD:
+            preload(run)  # a store without chunk look-ups: every fingerprint at once
         for name in run.administrations:
             if entity == RELATION:
                 self._refresh(run, name)
         started = self.clock.now()
         try:
             while chunk:
+                if chunked:
+                    load_chunk(run, [r for r in chunk if isinstance(r, Relation)])
                 self._chunk(run, entity, chunk)
                 chunk = following
                 following = list(islice(source, INTENT_BATCH)) if following else []

@@ -131,6 +131,68 @@ class RecordBehaviours:
         ]
         assert list(store.link_fingerprints(OTHER, REL)) == []
 
+    def test_link_fingerprints_for_answers_the_keys_asked_that_have_a_link(
+        self, store: StateStore
+    ) -> None:
+        """Fingerprints for a chunk of keys: linked keys only, each once, in any order."""
+        keys = [f"C-{i:05d}" for i in range(1234)]
+        with store.transaction():
+            for key in keys:
+                store.record_outcome(
+                    ADM,
+                    REL,
+                    key,
+                    remote_id=f"R{key}",
+                    snapshot={"fingerprint": f"F{key}", "crm": {"name": key}},
+                    remote_version="3",
+                )
+        store.record_outcome(ADM, REL, "D-none", remote_id="R-n", snapshot={"other": 1})
+        store.record_outcome(ADM, REL, "D-null", remote_id="R-x", snapshot=None)
+        store.record_outcome(ADM, REL, "D-int", remote_id="R-i", snapshot={"fingerprint": 7})
+        store.record_outcome(OTHER, REL, "C-00001", remote_id="O-1", snapshot={"fingerprint": "O"})
+        store.record_outcome(ADM, PRJ, "C-00002", remote_id="P-2", snapshot={"fingerprint": "P"})
+        # More keys than one statement of a small parameter limit takes, some unknown, one twice.
+        asked = [*keys[::-1], "C-99999", "D-none", "D-null", "D-int", "C-00003", "nope"]
+        found = store.link_fingerprints_for(ADM, REL, asked)
+        assert sorted(found) == [
+            *[(key, f"R{key}", "3", f"F{key}") for key in keys],
+            ("D-int", "R-i", None, None),
+            ("D-none", "R-n", None, None),
+            ("D-null", "R-x", None, None),
+        ]
+        assert store.link_fingerprints_for(ADM, REL, []) == []
+        assert store.link_fingerprints_for(OTHER, REL, ["C-00001", "C-00002"]) == [
+            ("C-00001", "O-1", None, "O")
+        ]
+        assert store.link_fingerprints_for(ADM, PRJ, iter(["C-00002"])) == [
+            ("C-00002", "P-2", None, "P")
+        ]
+
+    def test_link_fingerprints_for_follows_the_latest_outcome(self, store: StateStore) -> None:
+        """A new outcome changes or drops the key's fingerprint; a deleted link is gone."""
+        store.record_outcome(ADM, REL, "C-1", remote_id="R-1", snapshot={"fingerprint": "A"})
+        store.record_outcome(ADM, REL, "C-2", remote_id="R-2", snapshot={"fingerprint": "B"})
+        store.record_outcome(
+            ADM, REL, "C-1", remote_id="R-1", snapshot={"fingerprint": "A2"}, remote_version="9"
+        )
+        store.record_outcome(ADM, REL, "C-2", remote_id="R-2", snapshot={"crm": {}})
+        assert sorted(store.link_fingerprints_for(ADM, REL, ["C-1", "C-2"])) == [
+            ("C-1", "R-1", "9", "A2"),
+            ("C-2", "R-2", None, None),
+        ]
+        assert list(store.link_fingerprints(ADM, REL)) == [
+            ("C-1", "R-1", "9", "A2"),
+            ("C-2", "R-2", None, None),
+        ]
+        store.delete_link(ADM, REL, "C-1")
+        assert store.link_fingerprints_for(ADM, REL, ["C-1", "C-2"]) == [("C-2", "R-2", None, None)]
+
+    def test_link_fingerprints_for_sees_the_open_transaction(self, store: StateStore) -> None:
+        """Inside a transaction, the fingerprints read include the transaction's own writes."""
+        with store.transaction():
+            store.record_outcome(ADM, REL, "C-1", remote_id="R-1", snapshot={"fingerprint": "A"})
+            assert store.link_fingerprints_for(ADM, REL, ["C-1"]) == [("C-1", "R-1", None, "A")]
+
     def test_delete_link_forgets_it(self, store: StateStore) -> None:
         """Delete link forgets it."""
         store.record_outcome(ADM, REL, "C-1", remote_id="R-1", snapshot={})

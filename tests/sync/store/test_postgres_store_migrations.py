@@ -117,6 +117,35 @@ def test_an_older_database_is_migrated_forward_keeping_its_data(
     assert ("note",) in columns
 
 
+def test_version_2_gives_the_links_of_a_version_1_database_their_fingerprints(
+    pg_schema: PgSchema, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from finlink.sync.store import PostgresStore
+    from finlink.sync.store import _postgres_schema as schema
+
+    full = schema.MIGRATIONS
+    monkeypatch.setattr(schema, "MIGRATIONS", full[:1])
+    with PostgresStore(pg_schema.options_dsn) as store:
+        store.record_outcome("adm", "relation", "C-1", remote_id="R-1", snapshot={"v": 1})
+        store.record_outcome(
+            "adm", "relation", "C-2", remote_id="R-2", snapshot={"fingerprint": "F2"}
+        )
+        store.record_outcome("adm", "relation", "C-3", remote_id="R-3", snapshot={"fingerprint": 3})
+    assert _version(pg_schema) == 1
+    monkeypatch.setattr(schema, "MIGRATIONS", full)
+    with PostgresStore(pg_schema.options_dsn) as store:
+        found = sorted(store.link_fingerprints_for("adm", "relation", ["C-1", "C-2", "C-3"]))
+        link = store.get_link("adm", "relation", "C-2")
+    assert _version(pg_schema) == _latest()
+    assert found == [
+        ("C-1", "R-1", None, None),
+        ("C-2", "R-2", None, "F2"),
+        ("C-3", "R-3", None, None),
+    ]
+    assert link is not None
+    assert link.snapshot == {"fingerprint": "F2"}
+
+
 def test_a_failed_migration_is_rolled_back_and_the_database_keeps_its_version(
     pg_schema: PgSchema, monkeypatch: pytest.MonkeyPatch
 ) -> None:

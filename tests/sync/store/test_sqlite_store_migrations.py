@@ -47,11 +47,14 @@ def test_a_version_1_database_is_migrated_forward_keeping_its_data(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "state.db"
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:1])
     with SQLiteStore(path) as store:
         store.record_outcome("adm", "relation", "C-1", remote_id="R-1", snapshot={"v": 1})
-    # The store was made at the latest version; this step goes one further (the test was
-    # written when the latest was 1).
-    assert _version(path) == LATEST
+        store.record_outcome(
+            "adm", "relation", "C-2", remote_id="R-2", snapshot={"fingerprint": "F2"}
+        )
+    assert _version(path) == 1
+    assert "fingerprint" not in _columns(path, "links")
     step = Migration(
         version=LATEST + 1,
         description="a note on every link",
@@ -60,8 +63,11 @@ def test_a_version_1_database_is_migrated_forward_keeping_its_data(
     monkeypatch.setattr(schema, "MIGRATIONS", (*MIGRATIONS, step))
     with SQLiteStore(path) as store:
         link = store.get_link("adm", "relation", "C-1")
+        # Version 3 gave every link, old ones too, its fingerprint in a column of its own.
+        found = sorted(store.link_fingerprints_for("adm", "relation", ["C-1", "C-2"]))
     assert link is not None
     assert link.snapshot == {"v": 1}
+    assert found == [("C-1", "R-1", None, None), ("C-2", "R-2", None, "F2")]
     assert _version(path) == LATEST + 1
     assert "note" in _columns(path, "links")
 

@@ -18,6 +18,7 @@ __all__ = [
     "delete_row",
     "error",
     "errors",
+    "fingerprints_of",
     "fingerprints_page",
     "get_cursor",
     "intent",
@@ -94,11 +95,8 @@ def fingerprints_page(
     conn: Conn, namespace: str, administration: str, entity: str, *, after: str | None, limit: int
 ) -> list[tuple[str, str, str | None, str | None]]:
     """Return up to ``limit`` (crm_key, remote_id, remote_version, fingerprint) above ``after``."""
-    # Only a string fingerprint counts (``->>`` would turn a number into text).
     select = (
-        "SELECT crm_key, remote_id, remote_version, "
-        "CASE WHEN jsonb_typeof(snapshot -> 'fingerprint') = 'string' "
-        "THEN snapshot ->> 'fingerprint' END AS fingerprint "
+        "SELECT crm_key, remote_id, remote_version, fingerprint "
         "FROM finlink_links WHERE namespace = %s AND administration = %s AND entity = %s "
     )
     if after is None:
@@ -110,6 +108,22 @@ def fingerprints_page(
             select + "AND crm_key > %s ORDER BY crm_key LIMIT %s",
             (namespace, administration, entity, after, limit),
         ).fetchall()
+    return [
+        (row["crm_key"], row["remote_id"], row["remote_version"], row["fingerprint"])
+        for row in found
+    ]
+
+
+def fingerprints_of(
+    conn: Conn, namespace: str, administration: str, entity: str, crm_keys: list[str]
+) -> list[tuple[str, str, str | None, str | None]]:
+    """Return (crm_key, remote_id, remote_version, fingerprint) of the keys that have a link."""
+    # One statement for the whole list: ``= ANY`` over an array is one bound parameter.
+    found = conn.execute(
+        "SELECT crm_key, remote_id, remote_version, fingerprint FROM finlink_links "
+        "WHERE namespace = %s AND administration = %s AND entity = %s AND crm_key = ANY(%s)",
+        (namespace, administration, entity, crm_keys),
+    ).fetchall()
     return [
         (row["crm_key"], row["remote_id"], row["remote_version"], row["fingerprint"])
         for row in found

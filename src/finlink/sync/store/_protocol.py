@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from types import TracebackType
@@ -63,6 +63,22 @@ class StateStore(Protocol):
         ``fingerprint`` is the snapshot's top-level ``"fingerprint"`` string, or None. The engine
         reads these for a large batch at once, so an unchanged record costs no snapshot
         decoding; keep it lean (PostgreSQL: ``snapshot->>'fingerprint'``).
+        """
+        ...
+
+    def link_fingerprints_for(
+        self, administration: str, entity: str, crm_keys: Iterable[str]
+    ) -> list[tuple[str, str, str | None, str | None]]:
+        """Return ``(crm_key, remote_id, remote_version, fingerprint)`` of the given keys' links.
+
+        The same tuples as :meth:`link_fingerprints`, for a chunk of keys at once (the engine
+        asks for a few hundred at a time): keys without a link are left out, a key given twice
+        is answered once, the order is not defined. Read in one go, without the snapshots;
+        this is what an unchanged record costs the store, so keep it lean.
+
+        A store without this method still works: the engine then reads
+        :meth:`link_fingerprints` for a whole administration at once (memory grows with the
+        number of links), or one link at a time for a small batch.
         """
         ...
 

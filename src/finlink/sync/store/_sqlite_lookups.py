@@ -13,6 +13,7 @@ __all__ = [
     "error",
     "count_errors",
     "errors",
+    "fingerprints_of",
     "fingerprints_page",
     "intent",
     "link",
@@ -77,12 +78,35 @@ def fingerprints_page(
 ) -> list[tuple[str, str, str | None, str | None]]:
     """Return up to ``limit`` (crm_key, remote_id, remote_version, fingerprint) above ``after``."""
     found = conn.execute(
-        "SELECT crm_key, remote_id, remote_version, json_extract(snapshot, '$.fingerprint') "
+        "SELECT crm_key, remote_id, remote_version, fingerprint "
         "FROM links WHERE administration = ? AND entity = ? AND crm_key > ? "
         "ORDER BY crm_key LIMIT ?",
         (administration, entity, after, limit),
     ).fetchall()
-    return [(row[0], row[1], row[2], row[3] if isinstance(row[3], str) else None) for row in found]
+    return [(row[0], row[1], row[2], row[3]) for row in found]
+
+
+#: Keys per statement: well below SQLite's smallest limit of bound parameters (999).
+KEYS_PER_QUERY = 500
+
+
+def fingerprints_of(
+    conn: sqlite3.Connection, administration: str, entity: str, crm_keys: list[str]
+) -> list[tuple[str, str, str | None, str | None]]:
+    """Return (crm_key, remote_id, remote_version, fingerprint) of the keys that have a link."""
+    found: list[tuple[str, str, str | None, str | None]] = []
+    for first in range(0, len(crm_keys), KEYS_PER_QUERY):
+        part = crm_keys[first : first + KEYS_PER_QUERY]
+        marks = ", ".join("?" * len(part))
+        # Only "?" marks are formatted in, never a value: the keys are bound parameters.
+        found.extend(
+            conn.execute(
+                "SELECT crm_key, remote_id, remote_version, fingerprint FROM links "  # noqa: S608
+                f"WHERE administration = ? AND entity = ? AND crm_key IN ({marks})",
+                (administration, entity, *part),
+            ).fetchall()
+        )
+    return [(row[0], row[1], row[2], row[3]) for row in found]
 
 
 def intent(conn: sqlite3.Connection, key: Key) -> Intent | None:

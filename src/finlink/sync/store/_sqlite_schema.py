@@ -154,6 +154,37 @@ _V2 = (
     "CREATE INDEX reviews_by_administration ON reviews (administration, review_id)",
 )
 
+_V3 = (
+    # The link's fingerprint in a column of its own, computed by SQLite from the snapshot it
+    # is part of (so the two can never disagree, and no statement that writes a link changes).
+    # The engine reads it for every record of a batch: from a column, no snapshot is parsed.
+    # SQLite cannot add a STORED column to a table, so the table is built again; the column
+    # comes before the snapshot, so reading it never steps over the snapshot's bytes.
+    """CREATE TABLE links_v2 (
+        administration TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        crm_key TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        remote_version TEXT,
+        fingerprint TEXT GENERATED ALWAYS AS (
+            CASE json_type(snapshot, '$.fingerprint')
+                WHEN 'text' THEN json_extract(snapshot, '$.fingerprint')
+            END
+        ) STORED,
+        snapshot TEXT,
+        snapshot_hash TEXT,
+        synced_at TEXT NOT NULL,
+        PRIMARY KEY (administration, entity, crm_key),
+        UNIQUE (administration, entity, remote_id)
+    )""",
+    """INSERT INTO links_v2 (administration, entity, crm_key, remote_id, remote_version,
+        snapshot, snapshot_hash, synced_at)
+        SELECT administration, entity, crm_key, remote_id, remote_version, snapshot,
+        snapshot_hash, synced_at FROM links""",
+    "DROP TABLE links",
+    "ALTER TABLE links_v2 RENAME TO links",
+)
+
 #: Every migration, in order. Append only: a released step is never edited.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
@@ -165,6 +196,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         version=2,
         description="per-field conflict choices on reviews; indexes for paging the queue",
         statements=_V2,
+    ),
+    Migration(
+        version=3,
+        description="links: the fingerprint in a column of its own (from the snapshot)",
+        statements=_V3,
     ),
 )
 

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from types import TracebackType
@@ -282,8 +282,8 @@ class PostgresStore(PostgresQueues):
     ) -> Iterator[tuple[str, str, str | None, str | None]]:
         """Yield ``(crm_key, remote_id, remote_version, fingerprint)`` of every link, by key.
 
-        ``snapshot ->> 'fingerprint'`` is read in SQL; no snapshot travels. Paged like
-        :meth:`links`.
+        The fingerprint has a column of its own (computed from the snapshot), so no snapshot
+        is read or sent. Paged like :meth:`links`.
         """
         after: str | None = None
         while True:
@@ -295,6 +295,20 @@ class PostgresStore(PostgresQueues):
             if len(page) < self._page_size:
                 return
             after = page[-1][0]
+
+    def link_fingerprints_for(
+        self, administration: str, entity: str, crm_keys: Iterable[str]
+    ) -> list[tuple[str, str, str | None, str | None]]:
+        """Return ``(crm_key, remote_id, remote_version, fingerprint)`` of the given keys' links.
+
+        Keys without a link are left out; the order is not defined. One statement for all
+        the keys (``crm_key = ANY(...)``); no snapshot is read or sent.
+        """
+        keys = list(dict.fromkeys(crm_keys))
+        if not keys:
+            return []
+        with self._db.reading() as conn:
+            return lookups.fingerprints_of(conn, self.namespace, administration, entity, keys)
 
     def delete_link(self, administration: str, entity: str, crm_key: str) -> bool:
         """Forget one link; return whether there was one."""
