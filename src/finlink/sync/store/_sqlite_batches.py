@@ -39,15 +39,17 @@ def _groups(
             yield administration, entity, [m.crm_key for m in part], seconds
 
 
-def _lookup(columns: str, table: str, second: str, count: int) -> str:
-    """A look-up of one group's rows by ``count`` CRM keys or ``count`` values of ``second``.
+def _lookup(columns: str, table: str, column: str, count: int) -> str:
+    """A look-up of one group's rows by ``count`` values of ``column`` (a keyed column).
 
-    Only finlink's own column and table names and ``?`` placeholders go into the text.
+    One ``IN`` per statement: with ``a IN (...) OR b IN (...)`` SQLite may scan the whole
+    table instead of using both indexes, which grows with every link. Only finlink's own
+    column and table names and ``?`` placeholders go into the text.
     """
     marks = ", ".join("?" * count)
     return (
         f"SELECT {columns} FROM {table} WHERE administration = ? AND entity = ? "  # noqa: S608
-        f"AND (crm_key IN ({marks}) OR {second} IN ({marks}))"
+        f"AND {column} IN ({marks})"
     )
 
 
@@ -59,10 +61,16 @@ def begin_intents(
     pending: dict[Key, tuple[str, str, int]] = {}  # key -> (reference, created_at, attempts)
     by_reference: dict[Key, str] = {}  # (administration, entity, reference) -> CRM key
     for administration, entity, keys, references in _groups(requests):
-        found = conn.execute(
-            _lookup("crm_key, reference, created_at, attempts", "intents", "reference", len(keys)),
-            (administration, entity, *keys, *references),
-        ).fetchall()
+        columns = "crm_key, reference, created_at, attempts"
+        found = [
+            *conn.execute(
+                _lookup(columns, "intents", "crm_key", len(keys)), (administration, entity, *keys)
+            ),
+            *conn.execute(
+                _lookup(columns, "intents", "reference", len(references)),
+                (administration, entity, *references),
+            ),
+        ]
         for crm_key, reference, created_at, attempts in found:
             pending[(administration, entity, crm_key)] = (reference, created_at, int(attempts))
             by_reference[(administration, entity, reference)] = crm_key
@@ -145,10 +153,16 @@ def record_outcomes(conn: sqlite3.Connection, now: str, outcomes: Sequence[Outco
     owner: dict[Key, str] = {}  # (administration, entity, remote id) -> CRM key
     current: dict[Key, str] = {}  # (administration, entity, CRM key) -> remote id
     for administration, entity, keys, remote_ids in _groups(outcomes):
-        found = conn.execute(
-            _lookup("crm_key, remote_id", "links", "remote_id", len(keys)),
-            (administration, entity, *keys, *remote_ids),
-        ).fetchall()
+        found = [
+            *conn.execute(
+                _lookup("crm_key, remote_id", "links", "crm_key", len(keys)),
+                (administration, entity, *keys),
+            ),
+            *conn.execute(
+                _lookup("crm_key, remote_id", "links", "remote_id", len(remote_ids)),
+                (administration, entity, *remote_ids),
+            ),
+        ]
         for crm_key, remote_id in found:
             owner[(administration, entity, remote_id)] = crm_key
             current[(administration, entity, crm_key)] = remote_id
