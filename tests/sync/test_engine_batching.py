@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -13,6 +13,7 @@ from finlink.clock import SimulatedClock
 from finlink.model.relation import Relation
 from finlink.sync import SQLiteStore, SyncEngine
 from finlink.sync._intents import INTENT_BATCH
+from finlink.sync.store import StateStore
 from tests.sync.engine_helpers import crm_relation
 
 ADM = "exact:1"
@@ -126,3 +127,65 @@ def test_an_intent_reserved_for_a_record_that_links_instead_is_cleared(tmp_path:
     assert report.counts("relation")[ADM].get("linked") == 1
     assert store.pending_intents() == []
     store.close()
+
+
+class CountingPerRecordStore:
+    """A vendor's own store: the per-record methods only (no batches), calls counted."""
+
+    def __init__(self, inner: SQLiteStore) -> None:
+        self.inner = inner
+        self.calls: dict[str, int] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("begin_intents", "record_outcomes"):
+            raise AttributeError(name)
+        self.calls[name] = self.calls.get(name, 0) + 1
+        return getattr(self.inner, name)
+
+
+def test_a_store_without_batch_methods_gets_one_call_per_record(tmp_path: Path) -> None:
+    clock = SimulatedClock()
+    db = tmp_path / "state.db"
+    backend = WatchingBackend(db, administration=ADM, clock=clock)
+    store = CountingPerRecordStore(SQLiteStore(db, clock=clock))
+    engine = SyncEngine(store=cast("StateStore", store), backends=[backend], clock=clock)
+    relations = [crm_relation(i) for i in range(INTENT_BATCH + 5)]
+    report = engine.sync_relations(relations)
+    assert report.ok
+    for relation, committed in zip(relations, backend.committed_at_create, strict=True):
+        assert relation.id in committed  # intents durable before the creates, as with batches
+    # Each relation and each of its two contacts: one intent, one outcome.
+    assert store.calls["begin_intent"] == 3 * len(relations)
+    assert store.calls["record_outcome"] == 3 * len(relations)
+    assert len(list(store.inner.links(ADM, "relation"))) == len(relations)
+    assert len(list(store.inner.links(ADM, "contact"))) == 2 * len(relations)
+    assert store.inner.pending_intents() == []
+    store.inner.close()
+
+
+def test_the_engine_writes_a_chunk_in_a_few_batch_calls(tmp_path: Path) -> None:
+    clock = SimulatedClock()
+    inner = SQLiteStore(tmp_path / "state.db", clock=clock)
+    calls: dict[str, int] = {}
+
+    class Counting(CountingPerRecordStore):
+        def begin_intents(self, requests: Any) -> Any:
+            calls["begin_intents"] = calls.get("begin_intents", 0) + 1
+            return self.inner.begin_intents(requests)
+
+        def record_outcomes(self, outcomes: Any) -> None:
+            calls["record_outcomes"] = calls.get("record_outcomes", 0) + 1
+            self.inner.record_outcomes(outcomes)
+
+    store = Counting(inner)
+    backend = InMemoryBackend(administration=ADM, clock=clock)
+    engine = SyncEngine(store=cast("StateStore", store), backends=[backend], clock=clock)
+    relations = [crm_relation(i) for i in range(2 * INTENT_BATCH)]
+    assert engine.sync_relations(relations).ok
+    # One batch of intents per chunk, the outcomes of each chunk in one batch (with the next
+    # chunk's intents, and at the end): no per-record calls.
+    assert calls == {"begin_intents": 2, "record_outcomes": 2}
+    assert store.calls.get("begin_intent", 0) == 0
+    assert store.calls.get("record_outcome", 0) == 0
+    assert len(list(inner.links(ADM, "contact"))) == 2 * len(relations)
+    inner.close()

@@ -9,6 +9,7 @@ import pytest
 
 from finlink import Address, ConfigurationError, Relation, RelationRole
 from finlink.backends.records import RemoteRecord
+from finlink.sync.candidates import relation_keys
 from finlink.sync.matching import (
     CandidateIndex,
     MatchConfig,
@@ -440,3 +441,32 @@ def test_a_street_without_city_does_not_count_as_the_same_address() -> None:
     )
     decision = match(crm, remote("r1", other))
     assert decision.outcome is MatchOutcome.REVIEW
+
+
+def test_a_record_added_after_a_block_was_split_is_found_as_in_a_fresh_index() -> None:
+    # An oversized block is split by postcode area once; records created later in the run
+    # join that split instead of clearing it. What is found must not depend on the order.
+    def firm(i: int, area: str) -> Relation:
+        return relation(
+            f"crm-{i}",
+            name=f"Bakkerij Zonnebloem {i}",
+            address=Address(
+                line1=f"Dorpsstraat {i}",
+                postcode=f"{area} {chr(65 + i)}{chr(66 + i)}",  # a postcode of its own
+                city="Ergens",
+                country="NL",
+            ),
+        )
+
+    areas = ["3511", "1011", "3511", "1011", "3511", "1011", "1011", "3511", "1011"]
+    records = [remote(f"r{i}", firm(i, area)) for i, area in enumerate(areas)]
+    grown = CandidateIndex.from_records(records[:6], max_block=4)
+    subject = grown.keys_for(firm(20, "3511"))
+    # The name words' block of six, narrowed to the subject's area.
+    assert {k.record_id for k in grown.name_block(subject)} == {"r0", "r2", "r4"}
+    for record in records[6:]:
+        grown.add(relation_keys(record.data, record_id=record.remote_id, crm_key=record.crm_key))
+    fresh = CandidateIndex.from_records(records, max_block=4)
+    found = [k.record_id for k in grown.name_block(subject)]
+    assert found == [k.record_id for k in fresh.name_block(fresh.keys_for(firm(20, "3511")))]
+    assert set(found) == {"r0", "r2", "r4", "r7"}  # the newcomer in the area is found

@@ -10,6 +10,7 @@ python-stdnum does the checksum work (EU VAT numbers, IBAN, BIC, Dutch postcodes
 
 from __future__ import annotations
 
+import functools
 import re
 
 from stdnum import bic as _bic
@@ -46,6 +47,11 @@ __all__ = [
 RuleBreach = tuple[str, str]
 
 _SPACES = re.compile(r"\s+")
+#: Checksum results kept per function. The engine validates a record and normalises it a
+#: moment later (a chunk of records apart), and both check the same identifiers: with the
+#: results cached the checksums are computed once. The values are small text, and the oldest
+#: results go first, so memory stays bounded however many records pass.
+_CACHED = 4096
 # Pragmatic e-mail syntax: one @, a local part without spaces, a domain with a dot and a TLD of
 # two or more letters. Full RFC 5322 admits addresses no accounting system accepts.
 _EMAIL = re.compile(
@@ -68,6 +74,11 @@ def _compact(value: str) -> str:
 
 def check_vat_number(value: str) -> RuleBreach | None:
     """An EU VAT number, with country prefix and a valid check digit (stdnum ``eu.vat``)."""
+    return _check_vat_number(value)
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def _check_vat_number(value: str) -> RuleBreach | None:
     number = _compact(value)
     if not re.match(r"^[A-Z]{2}", number):
         return (
@@ -92,6 +103,11 @@ def normalize_vat_number(value: str) -> str:
 
 def check_iban(value: str) -> RuleBreach | None:
     """An IBAN with the right length for its country and a valid ISO 13616 check."""
+    return _check_iban(value)
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def _check_iban(value: str) -> RuleBreach | None:
     # check_country=False: stdnum's per-country modules also look the bank code up in a list
     # that lags behind reality (it refuses BE68 5390 0754 7034, a published example); the
     # mod-97 check and the per-country length and structure are what matter here.
@@ -111,6 +127,11 @@ def normalize_iban(value: str) -> str:
 
 def check_bic(value: str) -> RuleBreach | None:
     """A BIC (ISO 9362): 8 or 11 characters, bank, country and location code."""
+    return _check_bic(value)
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def _check_bic(value: str) -> RuleBreach | None:
     if not _bic.is_valid(value):
         return ("bic", "is not a valid BIC (8 or 11 characters, e.g. ABNANL2A)")
     return None
@@ -126,6 +147,11 @@ def check_coc_number(value: str, country: str | None) -> RuleBreach | None:
 
     The country comes from the relation's address; without one, the Dutch rule applies.
     """
+    return _check_coc_number(value, country)
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def _check_coc_number(value: str, country: str | None) -> RuleBreach | None:
     number = _compact(value)
     if (country or "").upper() == "BE":
         number = number.removeprefix("BE")
@@ -156,6 +182,11 @@ def normalize_coc_number(value: str, country: str | None = None) -> str:
 
 def check_postcode(value: str, country: str) -> RuleBreach | None:
     """A postcode in its country's form; checked for the Netherlands and Belgium."""
+    return _check_postcode(value, country)
+
+
+@functools.lru_cache(maxsize=_CACHED)
+def _check_postcode(value: str, country: str) -> RuleBreach | None:
     code = country.upper()
     if code == "NL":
         try:

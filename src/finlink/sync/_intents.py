@@ -17,6 +17,7 @@ from finlink.model.relation import Relation
 from finlink.sync._relations import CONTACT, RELATION, halves, ordered_contacts
 from finlink.sync._run import Run
 from finlink.sync._unchanged import link_entry
+from finlink.sync.store import Intent, IntentRequest, begin_intents
 
 __all__ = ["INTENT_BATCH", "reserve_intents"]
 
@@ -34,7 +35,7 @@ def reserve_intents(run: Run, batch: Sequence[tuple[Relation, Sequence[str], str
     run (attempt 1) count as reserved: an older one may stand for a write that reached the
     vendor, so the record probes for it as before.
     """
-    wanted: list[tuple[str, str, str, str, str]] = []
+    wanted: list[IntentRequest] = []
     for relation, names, fingerprint in batch:
         for name in names:
             adm = run.administrations[name]
@@ -46,34 +47,48 @@ def reserve_intents(run: Run, batch: Sequence[tuple[Relation, Sequence[str], str
                 and caps.supports(Feature.CONTACTS)
                 and caps.max_contacts_per_relation != 0
             )
+            # The record's fingerprint: a digest of everything about to be sent.
             digest = fingerprint or ""
             for entity, half, reference in halves(relation, adm):
                 if link_entry(run, name, entity, relation.id) is not None:
                     continue
-                wanted.append((name, entity, relation.id, reference, digest))
+                wanted.append(
+                    IntentRequest(
+                        administration=name,
+                        entity=entity,
+                        crm_key=relation.id,
+                        reference=reference,
+                        operation="create",
+                        payload_hash=digest,
+                    )
+                )
                 if not send_contacts or not half.contacts:
                     continue
                 suffix = "" if entity == RELATION else "#supplier"
                 limit = caps.max_contacts_per_relation
                 for contact in ordered_contacts(half)[:limit]:
                     key = f"{relation.id}/{contact.id}{suffix}"
-                    wanted.append((name, CONTACT, key, key, digest))
+                    wanted.append(
+                        IntentRequest(
+                            administration=name,
+                            entity=CONTACT,
+                            crm_key=key,
+                            reference=key,
+                            operation="create",
+                            payload_hash=digest,
+                        )
+                    )
     if not wanted:
         return
     with run.writing():
-        for name, entity, crm_key, reference, digest in wanted:
-            try:
-                with run.store.transaction():  # nested: a refused intent undoes only itself
-                    intent = run.store.begin_intent(
-                        name,
-                        entity,
-                        crm_key,
-                        reference=reference,
-                        operation="create",
-                        # The record's fingerprint: a digest of everything about to be sent.
-                        payload_hash=digest,
-                    )
-            except SyncError:
-                continue  # the record's own step meets the same refusal and reports it
-            if intent.attempts == 1:
-                run.reserved.add((name, entity, crm_key))
+        try:
+            # Nested: a store failure undoes only the intents, not the deferred outcomes
+            # committed with them; each record then begins its own intent as it goes.
+            with run.store.transaction():
+                results = begin_intents(run.store, wanted)
+        except SyncError:
+            return  # each record's own step meets the same trouble and reports it
+    for request, result in zip(wanted, results, strict=True):
+        # A refused one: the record's own step meets the same refusal and reports it.
+        if isinstance(result, Intent) and result.attempts == 1:
+            run.reserved.add((request.administration, request.entity, request.crm_key))

@@ -29,7 +29,14 @@ from finlink.sync.conflicts import ConflictPolicy
 from finlink.sync.matching import MatchPipeline
 from finlink.sync.report import InboundChange, Operation, Outcome, OutcomeStatus, SyncReport
 from finlink.sync.settings import AdministrationSettings, CrmLookup, EngineHooks
-from finlink.sync.store import Intent, Link, Review, StateStore
+from finlink.sync.store import (
+    Intent,
+    Link,
+    OutcomeRequest,
+    Review,
+    StateStore,
+    record_outcomes,
+)
 
 __all__ = ["AdministrationRun", "Run", "describe_error", "latest_review"]
 
@@ -121,9 +128,10 @@ class Run:
     report: SyncReport = attrs.field(factory=SyncReport)
     operations: list[Operation] = attrs.field(factory=list)
     #: Store writes put off until the next commit, in order: outcomes of writes whose intent
-    #: is already durable, and clears of reserved intents nothing used. Safe because the
-    #: intent stays until the outcome commits (docs/explanation/exactly-once.md).
-    deferred: list[Callable[[], object]] = attrs.field(factory=list)
+    #: is already durable, and (as bare keys) clears of reserved intents nothing used; None
+    #: where a later outcome superseded one. Safe because the intent stays until the outcome
+    #: commits (docs/explanation/exactly-once.md).
+    deferred: list[OutcomeRequest | Key | None] = attrs.field(factory=list)
     #: (administration, entity, CRM key) of every deferred write, so a read sees it.
     deferred_keys: set[Key] = attrs.field(factory=set)
     #: Where each record's deferred outcome stands in ``deferred``: a later outcome of the
@@ -152,24 +160,22 @@ class Run:
         """
         key = (name, entity, crm_key)
         self.reserved.discard(key)
-
-        def write() -> None:
-            self.store.record_outcome(
-                name,
-                entity,
-                crm_key,
-                remote_id=remote_id,
-                snapshot=snapshot,
-                remote_version=remote_version,
-            )
-
         position = self.deferred_outcomes.get(key)
         if position is not None:
             # Only the latest outcome of a record matters: one write instead of two. It moves
             # to the end, after the writes it follows (the contacts before the fingerprint).
-            self.deferred[position] = _nothing
+            self.deferred[position] = None
         self.deferred_outcomes[key] = len(self.deferred)
-        self.deferred.append(write)
+        self.deferred.append(
+            OutcomeRequest(
+                administration=name,
+                entity=entity,
+                crm_key=crm_key,
+                remote_id=remote_id,
+                snapshot=snapshot,
+                remote_version=remote_version,
+            )
+        )
         self.deferred_keys.add(key)
 
     def release_reserved(self, name: str, entity: str, crm_key: str) -> None:
@@ -178,15 +184,18 @@ class Run:
         if key not in self.reserved:
             return
         self.reserved.discard(key)
-        self.deferred.append(lambda: self.store.clear_intent(name, entity, crm_key))
+        self.deferred.append(key)
         self.deferred_keys.add(key)
 
     @contextmanager
     def writing(self) -> Iterator[None]:
         """One store transaction that first commits the deferred writes, then the caller's.
 
-        A deferred write the store refuses (it cannot happen for a fresh remote id, but a store
-        may fail) is logged and dropped: its intent stays, so the next run probes for it.
+        The deferred outcomes go to the store as batches (:func:`record_outcomes`: a few
+        statements for a whole chunk). A batch the store refuses (it cannot happen for a
+        fresh remote id, but a store may fail) is undone and applied again one write at a
+        time up to the refused one, which is logged and dropped with those after it: their
+        intents stay, so the next run probes for them.
         """
         with self.store.transaction():
             writes, self.deferred = self.deferred, []
@@ -195,13 +204,24 @@ class Run:
             if writes:
                 try:
                     with self.store.transaction():  # nested: a failure undoes only these
-                        for write in writes:
-                            write()
+                        self._apply(writes)
                 except FinlinkError:
                     self._apply_until_refused(writes)
             yield
 
-    def _apply_until_refused(self, writes: list[Callable[[], object]]) -> None:
+    def _apply(self, writes: list[OutcomeRequest | Key | None]) -> None:
+        """Apply deferred writes in order: each run of outcomes as one batch."""
+        batch: list[OutcomeRequest] = []
+        for write in writes:
+            if isinstance(write, OutcomeRequest):
+                batch.append(write)
+            elif write is not None:
+                record_outcomes(self.store, batch)
+                batch = []
+                self.store.clear_intent(*write)
+        record_outcomes(self.store, batch)
+
+    def _apply_until_refused(self, writes: list[OutcomeRequest | Key | None]) -> None:
         """Apply deferred writes one by one, up to the first the store refuses.
 
         The rest are dropped, never applied out of order: a fingerprint must not be recorded
@@ -211,7 +231,7 @@ class Run:
         for number, write in enumerate(writes):
             try:
                 with self.store.transaction():
-                    write()
+                    self._apply([write])
             except FinlinkError as error:
                 _log.warning(
                     "a deferred outcome was refused (%s); %d later one(s) are left for the "
@@ -311,10 +331,6 @@ class Run:
                 retriable=error.retriable or isinstance(error, OutcomeUnknownError),
             )
         )
-
-
-def _nothing() -> None:
-    """A deferred write superseded by a later one of the same record."""
 
 
 def _safe(hook: Callable[[T], None], value: T) -> None:

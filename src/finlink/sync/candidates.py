@@ -162,6 +162,7 @@ class CandidateIndex:
         self._names.setdefault(keys.relation.name, keys.name)
         exact = self._exact
         address = keys.address
+        filed: list[tuple[str, str]] = []
         for field, value in (
             ("crm_key", keys.crm_key),
             ("kvk", keys.kvk),
@@ -174,17 +175,27 @@ class CandidateIndex:
         ):
             if value:
                 _put(exact[field], value, keys)
+                filed.append((field, value))
         for domain in keys.domains:
             _put(exact["domain"], domain, keys)
+            filed.append(("domain", domain))
         for phone in keys.phones:
             _put(exact["phone"], phone, keys)
+            filed.append(("phone", phone))
         for word in keys.blocking_words():
             _put(self._words, word, keys)
+            filed.append(("word", word))
         if address is not None and address.city:
             self._cities[address.city] = self._cities.get(address.city, 0) + 1
         if self._split:
-            # A block split earlier must see the newcomer too.
-            self._split.clear()
+            # A block split earlier must see the newcomer too. It joins the splits of its
+            # own blocks, at the end as in the block itself: the same split as one made
+            # afresh, without splitting every oversized block again after each record
+            # created in a run (which made an initial sync quadratic).
+            for block in filed:
+                split = self._split.get(block)
+                if split is not None and keys.area is not None:
+                    split.setdefault(keys.area, []).append(keys)
 
     def __len__(self) -> int:
         return len(self._all)

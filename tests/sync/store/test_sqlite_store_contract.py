@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 from finlink.clock import SimulatedClock
-from finlink.sync.store import SQLiteStore, StateStore
+from finlink.sync.store import BatchWrites, SQLiteStore, StateStore
 from finlink.testing.store_contract import StateStoreContract
 
 
@@ -24,3 +25,26 @@ class TestSQLiteStoreWithSmallPages(StateStoreContract):
 
     def make_store(self, tmp_path: Path, clock: SimulatedClock) -> StateStore:
         return SQLiteStore(tmp_path / "state.db", clock=clock, page_size=7, synchronous="NORMAL")
+
+
+class PerRecordStore:
+    """A store with only the per-record methods (as a vendor's own store may be).
+
+    Everything goes to a SQLiteStore, except the batch methods, which it does not have: the
+    engine's batch helpers must fall back to one call per record.
+    """
+
+    def __init__(self, inner: SQLiteStore) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("begin_intents", "record_outcomes"):
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+class TestAStoreWithoutBatchMethods(StateStoreContract):
+    def make_store(self, tmp_path: Path, clock: SimulatedClock) -> StateStore:
+        store = PerRecordStore(SQLiteStore(tmp_path / "state.db", clock=clock))
+        assert not isinstance(store, BatchWrites)
+        return cast("StateStore", store)

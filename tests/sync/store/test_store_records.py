@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import finlink.sync.payloads as engine_payloads
 import finlink.sync.store as store_package
 from finlink.sync.store import (
+    _batches,
     _failures,
     _protocol,
     _records,
@@ -83,7 +84,13 @@ def test_utc_converts_aware_times_and_refuses_naive_ones() -> None:
 
 
 def test_the_package_exports_every_public_name_sorted() -> None:
-    expected = {*_records.__all__, *_protocol.__all__, *sqlite.__all__, *_failures.__all__}
+    expected = {
+        *_records.__all__,
+        *_protocol.__all__,
+        *sqlite.__all__,
+        *_failures.__all__,
+        *_batches.__all__,
+    }
     assert set(store_package.__all__) == expected
     assert list(store_package.__all__) == sorted(store_package.__all__)
     for name in expected:

@@ -16,6 +16,13 @@ implements the same protocol and proves it with
 
 from typing import TYPE_CHECKING
 
+from finlink.sync.store._batches import (
+    BatchWrites,
+    IntentRequest,
+    OutcomeRequest,
+    begin_intents,
+    record_outcomes,
+)
 from finlink.sync.store._failures import FailureReport, describe_failure
 from finlink.sync.store._protocol import StateStore
 from finlink.sync.store._records import (
@@ -37,20 +44,25 @@ if TYPE_CHECKING:
     from finlink.sync.store.postgres import PostgresStore as PostgresStore
 
 __all__ = [
+    "BatchWrites",
     "ErrorEntry",
     "FailureReport",
     "Intent",
+    "IntentRequest",
     "Link",
     "OutboxEntry",
+    "OutcomeRequest",
     "Review",
     "ReviewResolution",
     "Run",
     "SQLiteStore",
     "StateStore",
     "StoreStatus",
+    "begin_intents",
     "canonical_json",
     "describe_failure",
     "payload_hash",
+    "record_outcomes",
 ]
 
 

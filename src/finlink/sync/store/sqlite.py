@@ -24,11 +24,13 @@ from typing import Any, Literal, Self
 
 from finlink._errors import SyncError
 from finlink.clock import Clock, SystemClock
+from finlink.sync.store import _sqlite_batches as batches
 from finlink.sync.store import _sqlite_lookups as lookups
 from finlink.sync.store import _sqlite_outbox as outbox
 from finlink.sync.store import _sqlite_outcomes as outcomes
 from finlink.sync.store import _sqlite_reviews as reviews
 from finlink.sync.store import _sqlite_rows as rows
+from finlink.sync.store._batches import IntentRequest, OutcomeRequest
 from finlink.sync.store._records import (
     ErrorEntry,
     Intent,
@@ -283,6 +285,28 @@ class SQLiteStore:
                 outbox_entry=outbox_entry,
                 worker=worker,
             )
+
+    def begin_intents(self, requests: Sequence[IntentRequest]) -> list[Intent | SyncError]:
+        """Begin many intents in one transaction (see :class:`~finlink.sync.store.BatchWrites`).
+
+        Raises:
+            SyncError: If the store fails (then nothing is written).
+        """
+        if not requests:
+            return []
+        with self._db.writing() as conn:
+            return batches.begin_intents(conn, self._now(), requests)
+
+    def record_outcomes(self, outcomes: Sequence[OutcomeRequest]) -> None:
+        """Record many outcomes in one transaction, all or none (see ``BatchWrites``).
+
+        Raises:
+            SyncError: If a remote id is linked to another CRM record (nothing is written).
+        """
+        if not outcomes:
+            return
+        with self._db.writing() as conn:
+            batches.record_outcomes(conn, self._now(), outcomes)
 
     def record_failure(
         self,
