@@ -152,6 +152,8 @@ _V2 = (
         ON reviews (administration, review_id) WHERE resolution IS NULL""",
     "CREATE INDEX reviews_open ON reviews (review_id) WHERE resolution IS NULL",
     "CREATE INDEX reviews_by_administration ON reviews (administration, review_id)",
+    # The error log of one entity across every administration, in the log's order.
+    "CREATE INDEX errors_by_entity ON errors (entity, administration, crm_key)",
 )
 
 #: Every migration, in order. Append only: a released step is never edited.
