@@ -211,12 +211,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         rates: dict[int, float] = {}
+        peaks: dict[int, tuple[float, float]] = {}  # size -> (peak RSS, the bare backend's)
         for size in args.initial:
             _, bare_s, bare_peak, bare_cpu = _child("bare", str(size), tmp)
             _, run_s, peak, commits, calls, created, failed, cpu = _child("initial", str(size), tmp)
             seconds, backend_s = float(run_s), float(bare_s)
             engine_cpu, backend_cpu = float(cpu), float(bare_cpu)
             rates[size] = size / seconds
+            peaks[size] = (float(peak), float(bare_peak))
             print(
                 f"initial sync, {size:,} relations with contacts, SQLite synchronous=FULL: "
                 f"{seconds:.1f} s, {size / seconds:,.0f} relations/s (target >= 2,000); "
@@ -238,6 +240,16 @@ def main(argv: list[str] | None = None) -> None:
             print(
                 f"growth {small:,} -> {large:,} relations: time per relation x"
                 f"{rates[small] / rates[large]:.2f} (linear: 1.00)"
+            )
+            # The engine's own memory is what the run holds beyond the bare backend's records.
+            (peak_s, bare_s), (peak_l, bare_l) = peaks[small], peaks[large]
+            own_s, own_l = (peak_s - bare_s) / small * 1024, (peak_l - bare_l) / large * 1024
+            print(
+                f"  peak RSS {peak_s:,.0f} -> {peak_l:,.0f} MB: x{peak_l / peak_s:.2f} for "
+                f"x{large / small:.0f} the relations; the engine's own (beyond the bare "
+                f"backend) {own_s:,.1f} -> {own_l:,.1f} KB per relation, "
+                + (f"x{own_l / own_s:.2f}" if own_s > 0 else "n/a")
+                + " (flat: 1.00 or less)"
             )
         for size in args.plan:
             out = _child("plan", str(size), tmp)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
+import pytest
 
 from finlink import RelationRole
 from finlink.backends.memory import InMemoryBackend
@@ -13,6 +14,7 @@ from finlink.clock import SimulatedClock
 from finlink.model.relation import Relation
 from finlink.sync import SQLiteStore, SyncEngine
 from finlink.sync._intents import INTENT_BATCH
+from finlink.sync._unchanged import PRELOAD_THRESHOLD
 from finlink.sync.store import StateStore
 from tests.sync.engine_helpers import SNELSTART_LIKE, crm_relation
 
@@ -133,12 +135,15 @@ def test_a_change_in_a_large_batch_is_found_and_written() -> None:
     store.close()
 
 
-def test_a_record_twice_in_a_batch_is_compared_with_its_latest_outcome() -> None:
+@pytest.mark.parametrize("vendor", [False, True], ids=["chunk reads", "whole reads"])
+def test_a_record_twice_in_a_batch_is_compared_with_its_latest_outcome(vendor: bool) -> None:
     """The second copy of a key, a chunk later, sees the outcome the first copy wrote."""
     clock = SimulatedClock()
-    store = CountingStore(":memory:", clock=clock)
+    inner = CountingStore(":memory:", clock=clock)
+    store = VendorStore(inner) if vendor else inner
     engine, exact, _ = _engine(store, clock)
-    relations = _relations(INTENT_BATCH + 10)
+    # Large enough that a store without chunk reads would read every fingerprint up front.
+    relations = _relations(PRELOAD_THRESHOLD + 10)
     _settle(engine, relations)
     first = attrs.evolve(relations[0], email="eerst@x.nl")
     batch = [first, *relations[1:], relations[0]]  # back to the old value a chunk later
@@ -148,7 +153,7 @@ def test_a_record_twice_in_a_batch_is_compared_with_its_latest_outcome() -> None
     assert exact.calls["update_relation"] == 2  # changed, then changed back: both written
     (record,) = [r for r in exact.stored_relations() if r.crm_key == relations[0].id]
     assert record.data.email == relations[0].email
-    store.close()
+    inner.close()
 
 
 def test_a_store_without_chunk_reads_still_skips_the_unchanged() -> None:

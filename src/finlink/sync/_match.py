@@ -172,5 +172,6 @@ def remember_created(adm: AdministrationRun, record: RemoteRecord[Relation]) -> 
     for role, index in adm.role_indexes.items():
         if role in record.data.roles:
             index.add(keys)
-    if adm.records is not None:
-        adm.records[record.remote_id] = record
+    # Only the match keys are kept, not the record: a later relation that matches it is a
+    # duplicate in the CRM and goes to review (the record is linked already), so its data is
+    # never needed here; were it needed, it is read by id. A long batch then keeps little.

@@ -125,6 +125,9 @@ class Run:
     )
     #: (administration, entity) whose table above holds every link (a key missing: no link).
     whole_tables: set[tuple[str, str]] = attrs.field(factory=set)
+    #: With whole tables: (administration, CRM key) of the relations looked at so far, whose
+    #: table entry may be stale (a record twice in a batch is then compared in full).
+    seen: set[tuple[str, str]] = attrs.field(factory=set)
     report: SyncReport = attrs.field(factory=SyncReport)
     operations: list[Operation] = attrs.field(factory=list)
     #: Store writes put off until the next commit, in order: outcomes of writes whose intent

@@ -269,10 +269,11 @@ class SyncEngine:
             skipped = run.skipped
             prepared = self._prepare(run, entity, record)
             if isinstance(record, Project) or (
-                isinstance(record, Relation) and (prepared is not None or run.skipped == skipped)
+                isinstance(record, Relation) and prepared is None and run.skipped == skipped
             ):
-                # An unchanged relation is not kept for bookings' look-ups (it is linked
-                # wherever it goes): a long batch of them then costs no memory.
+                # A relation to send is kept for bookings' look-ups only if it does not end up
+                # linked everywhere (below); an unchanged one is linked wherever it goes. A
+                # long batch then costs no memory here.
                 self.lookup.remember(record)
             if prepared is not None:
                 ready.append((record, *prepared))
@@ -290,7 +291,12 @@ class SyncEngine:
             # the chunk before it): see docs/explanation/exactly-once.md.
             reserve_intents(run, [(r, t, f) for r, t, f in ready if isinstance(r, Relation)])
         for record, targets, fingerprint in ready:
+            first = len(run.report.outcomes)
             self._send(run, entity, record, targets, fingerprint)
+            if isinstance(record, Relation) and not _linked_everywhere(
+                run, targets, run.report.outcomes[first:]
+            ):
+                self.lookup.remember(record)
 
     def _refresh(self, run: Run, name: str) -> None:
         try:
@@ -749,6 +755,25 @@ class SyncEngine:
 
 #: How long a retry holds the record's outbox entry: as long as process_outbox's default.
 _RETRY_LEASE_SECONDS = 300.0
+def _linked_everywhere(run: Run, targets: Sequence[str], outcomes: Sequence[Outcome]) -> bool:
+    """Whether a relation just sent is linked in every administration of the run.
+
+    Then no booking needs its data from the look-up (a booking finds the link first), so the
+    engine does not keep it: memory stays flat over a long batch.
+    """
+    if run.dry_run or set(targets) != set(run.administrations):
+        return False
+    linked = set()
+    for outcome in outcomes:
+        if outcome.operation.entity not in (RELATION, SUPPLIER_HALF):
+            continue
+        if outcome.status not in (OutcomeStatus.DONE, OutcomeStatus.SKIPPED) or not (
+            outcome.remote_id
+        ):
+            return False  # refused, waiting for review, dismissed: not linked there
+        linked.add(outcome.operation.administration)
+    return linked == set(targets)
+
 
 #: Below this share of a window's calls left, ``status()`` warns (Exact: 500 of 5,000 a day).
 LOW_BUDGET_SHARE = 0.1
