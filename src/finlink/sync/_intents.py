@@ -52,19 +52,25 @@ def reserve_intents(run: Run, batch: Sequence[tuple[Relation, Sequence[str], str
                     if isinstance(result, Intent) and result.attempts == 1:
                         group = (request.administration, request.entity)
                         reserved.setdefault(group, []).append(request.crm_key)
-                # The reserved records' links, read in the same transaction (after this run's
-                # deferred outcomes were written): each record's first look at its link then
-                # costs no round trip. A link written later by this run drops its entry.
+                # The reserved contacts' links, read in the same transaction (after this run's
+                # deferred outcomes were written): each contact's first look at its link then
+                # costs no round trip. A link written later by this run drops its entry. A
+                # relation's own link is still read from the store as its turn comes: that
+                # read is also how a run notices at once that the store went away, before
+                # another relation goes out that it could not record.
                 links = {
-                    group: get_links(run.store, *group, keys) for group, keys in reserved.items()
+                    group: get_links(run.store, *group, keys)
+                    for group, keys in reserved.items()
+                    if group[1] == CONTACT
                 }
         except SyncError:
             return  # each record's own step meets the same trouble and reports it
     for (name, entity), keys in reserved.items():
-        found = links[(name, entity)]
+        found = links.get((name, entity))
         for crm_key in keys:
             run.reserved.add((name, entity, crm_key))
-            run.known_links[(name, entity, crm_key)] = found.get(crm_key)
+            if found is not None:
+                run.known_links[(name, entity, crm_key)] = found.get(crm_key)
 
 
 def _requests(

@@ -136,7 +136,7 @@ class Run:
     deferred_outcomes: dict[Key, int] = attrs.field(factory=dict)
     #: Intents this run made durable ahead of a batch (attempt 1) and has not used yet.
     reserved: set[Key] = attrs.field(factory=set)
-    #: The links of the current chunk's reserved records, read in one go in the transaction
+    #: The links of the current chunk's reserved contacts, read in one go in the transaction
     #: that reserved their intents (None: no link). Each answers one :meth:`get_link` and
     #: is dropped when this run writes the record's link; the next chunk replaces them.
     known_links: dict[Key, Link | None] = attrs.field(factory=dict)
