@@ -137,7 +137,7 @@ class CountingPerRecordStore:
         self.calls: dict[str, int] = {}
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("begin_intents", "record_outcomes"):
+        if name in ("begin_intents", "record_outcomes", "get_links"):
             raise AttributeError(name)
         self.calls[name] = self.calls.get(name, 0) + 1
         return getattr(self.inner, name)
@@ -177,6 +177,10 @@ def test_the_engine_writes_a_chunk_in_a_few_batch_calls(tmp_path: Path) -> None:
             calls["record_outcomes"] = calls.get("record_outcomes", 0) + 1
             self.inner.record_outcomes(outcomes)
 
+        def get_links(self, administration: str, entity: str, crm_keys: Any) -> Any:
+            calls[f"get_links {entity}"] = calls.get(f"get_links {entity}", 0) + 1
+            return self.inner.get_links(administration, entity, crm_keys)
+
     store = Counting(inner)
     backend = InMemoryBackend(administration=ADM, clock=clock)
     engine = SyncEngine(store=cast("StateStore", store), backends=[backend], clock=clock)
@@ -184,8 +188,26 @@ def test_the_engine_writes_a_chunk_in_a_few_batch_calls(tmp_path: Path) -> None:
     assert engine.sync_relations(relations).ok
     # One batch of intents per chunk, the outcomes of each chunk in one batch (with the next
     # chunk's intents, and at the end): no per-record calls.
-    assert calls == {"begin_intents": 2, "record_outcomes": 2}
+    # The links of a chunk's contacts are read once per chunk, too; each relation's own
+    # link is read as its turn comes (which notices at once a store that went away).
+    assert calls == {"begin_intents": 2, "record_outcomes": 2, "get_links contact": 2}
     assert store.calls.get("begin_intent", 0) == 0
     assert store.calls.get("record_outcome", 0) == 0
+    assert store.calls.get("get_link", 0) == len(relations)
     assert len(list(inner.links(ADM, "contact"))) == 2 * len(relations)
     inner.close()
+
+
+@pytest.mark.parametrize("gap", [1, INTENT_BATCH + 1])
+def test_a_relation_given_twice_is_created_once(tmp_path: Path, gap: int) -> None:
+    # The second time, its link (written by this run) must be seen, whether the first was in
+    # the same chunk (a deferred outcome) or an earlier one (links read ahead are replaced).
+    engine, backend, store = _engine(tmp_path)
+    relations = [crm_relation(i) for i in range(gap + 3)]
+    twice = [*relations[:gap], relations[0], *relations[gap:]]
+    report = engine.sync_relations(twice)
+    assert report.ok
+    assert len(backend.stored_relations()) == len(relations)
+    assert len(list(store.links(ADM, "contact"))) == 2 * len(relations)
+    assert store.pending_intents() == []
+    store.close()

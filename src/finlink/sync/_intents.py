@@ -17,7 +17,7 @@ from finlink.model.relation import Relation
 from finlink.sync._relations import CONTACT, RELATION, halves, ordered_contacts
 from finlink.sync._run import Run
 from finlink.sync._unchanged import link_entry
-from finlink.sync.store import Intent, IntentRequest, begin_intents
+from finlink.sync.store import Intent, IntentRequest, begin_intents, get_links
 
 __all__ = ["INTENT_BATCH", "reserve_intents"]
 
@@ -35,6 +35,48 @@ def reserve_intents(run: Run, batch: Sequence[tuple[Relation, Sequence[str], str
     run (attempt 1) count as reserved: an older one may stand for a write that reached the
     vendor, so the record probes for it as before.
     """
+    wanted = _requests(run, batch)
+    run.known_links.clear()  # read for the chunk before; a link read now replaces them
+    if not wanted:
+        return
+    reserved: dict[tuple[str, str], list[str]] = {}
+    with run.writing():
+        try:
+            # Nested: a store failure undoes only the intents, not the deferred outcomes
+            # committed with them; each record then begins its own intent as it goes.
+            with run.store.transaction():
+                results = begin_intents(run.store, wanted)
+                for request, result in zip(wanted, results, strict=True):
+                    # A refused one: the record's own step meets the same refusal and
+                    # reports it.
+                    if isinstance(result, Intent) and result.attempts == 1:
+                        group = (request.administration, request.entity)
+                        reserved.setdefault(group, []).append(request.crm_key)
+                # The reserved contacts' links, read in the same transaction (after this run's
+                # deferred outcomes were written): each contact's first look at its link then
+                # costs no round trip. A link written later by this run drops its entry. A
+                # relation's own link is still read from the store as its turn comes: that
+                # read is also how a run notices at once that the store went away, before
+                # another relation goes out that it could not record.
+                links = {
+                    group: get_links(run.store, *group, keys)
+                    for group, keys in reserved.items()
+                    if group[1] == CONTACT
+                }
+        except SyncError:
+            return  # each record's own step meets the same trouble and reports it
+    for (name, entity), keys in reserved.items():
+        found = links.get((name, entity))
+        for crm_key in keys:
+            run.reserved.add((name, entity, crm_key))
+            if found is not None:
+                run.known_links[(name, entity, crm_key)] = found.get(crm_key)
+
+
+def _requests(
+    run: Run, batch: Sequence[tuple[Relation, Sequence[str], str | None]]
+) -> list[IntentRequest]:
+    """The create intents ``batch`` needs: each unlinked relation (half) and its contacts."""
     wanted: list[IntentRequest] = []
     for relation, names, fingerprint in batch:
         for name in names:
@@ -78,17 +120,4 @@ def reserve_intents(run: Run, batch: Sequence[tuple[Relation, Sequence[str], str
                             payload_hash=digest,
                         )
                     )
-    if not wanted:
-        return
-    with run.writing():
-        try:
-            # Nested: a store failure undoes only the intents, not the deferred outcomes
-            # committed with them; each record then begins its own intent as it goes.
-            with run.store.transaction():
-                results = begin_intents(run.store, wanted)
-        except SyncError:
-            return  # each record's own step meets the same trouble and reports it
-    for request, result in zip(wanted, results, strict=True):
-        # A refused one: the record's own step meets the same refusal and reports it.
-        if isinstance(result, Intent) and result.attempts == 1:
-            run.reserved.add((request.administration, request.entity, request.crm_key))
+    return wanted

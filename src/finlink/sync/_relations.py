@@ -193,6 +193,7 @@ class _HalfSync:
             )
             return
         self.run.reserved.discard((self.name, entity, crm_key))
+        self.run.forget_link(self.name, entity, crm_key)
         with self.run.writing():
             self.run.store.record_outcome(
                 self.name,
@@ -303,6 +304,7 @@ class _HalfSync:
             # The accountant deleted it: not re-created behind their back. The link goes (the
             # deletion is read only once), and the record waits unlinked for a person's decision.
             if not self.run.dry_run:
+                self.run.forget_link(self.name, self.entity, self.relation.id)
                 with self.run.writing():
                     self.run.store.delete_link(self.name, self.entity, self.relation.id)
             op = self.op(OperationKind.REVIEW, remote_id=remote_id)

@@ -142,6 +142,10 @@ class Run:
     deferred_outcomes: dict[Key, int] = attrs.field(factory=dict)
     #: Intents this run made durable ahead of a batch (attempt 1) and has not used yet.
     reserved: set[Key] = attrs.field(factory=set)
+    #: The links of the current chunk's reserved contacts, read in one go in the transaction
+    #: that reserved their intents (None: no link). Each answers one :meth:`get_link` and
+    #: is dropped when this run writes the record's link; the next chunk replaces them.
+    known_links: dict[Key, Link | None] = attrs.field(factory=dict)
 
     # -- deferred writes ---------------------------------------------------------------------
 
@@ -163,6 +167,7 @@ class Run:
         """
         key = (name, entity, crm_key)
         self.reserved.discard(key)
+        self.known_links.pop(key, None)
         position = self.deferred_outcomes.get(key)
         if position is not None:
             # Only the latest outcome of a record matters: one write instead of two. It moves
@@ -251,10 +256,20 @@ class Run:
                 pass
 
     def get_link(self, name: str, entity: str, crm_key: str) -> Link | None:
-        """The store's link, after committing a deferred write of the same record."""
-        if (name, entity, crm_key) in self.deferred_keys:
+        """The store's link, after committing a deferred write of the same record.
+
+        A link read with the chunk's reservation answers once, without a call to the store.
+        """
+        key = (name, entity, crm_key)
+        if key in self.deferred_keys:
             self.flush()
+        elif key in self.known_links:
+            return self.known_links.pop(key)
         return self.store.get_link(name, entity, crm_key)
+
+    def forget_link(self, name: str, entity: str, crm_key: str) -> None:
+        """Drop a link read ahead for a record whose link this run is about to write."""
+        self.known_links.pop((name, entity, crm_key), None)
 
     def get_intent(self, name: str, entity: str, crm_key: str) -> Intent | None:
         """The store's pending intent, after committing a deferred write of the same record."""

@@ -1,8 +1,9 @@
 """Contract tests for batched intents and outcomes; see :mod:`.store_contract`.
 
-They go through :func:`finlink.sync.store.begin_intents` and
-:func:`~finlink.sync.store.record_outcomes`, which use a store's own batch methods
-(:class:`~finlink.sync.store.BatchWrites`) where it has them and one call per record where it
+They go through :func:`finlink.sync.store.begin_intents`,
+:func:`~finlink.sync.store.get_links` and :func:`~finlink.sync.store.record_outcomes`, which
+use a store's own batch methods (:class:`~finlink.sync.store.BatchWrites`,
+:class:`~finlink.sync.store.BatchReads`) where it has them and one call per record where it
 does not: either way the results must be those of the per-record calls made in order.
 """
 
@@ -17,6 +18,7 @@ from finlink.sync.store import (
     OutcomeRequest,
     StateStore,
     begin_intents,
+    get_links,
     payload_hash,
     record_outcomes,
 )
@@ -165,3 +167,15 @@ class BatchBehaviours:
         with pytest.raises(SyncError, match="already linked to CRM record 'C-5'"):
             record_outcomes(store, [_outcome("C-5", "R-5"), _outcome("C-6", "R-5")])
         assert store.get_link(ADM, REL, "C-5") is None
+
+    def test_get_links_reads_the_links_of_many_records(self, store: StateStore) -> None:
+        """Those with a link, by CRM key, as ``get_link`` gives them; the others absent."""
+        record_outcomes(store, [_outcome("C-1", "R-1", {"name": "Acme"}), _outcome("C-2", "R-2")])
+        store.record_outcome("other-adm", REL, "C-3", remote_id="R-3", snapshot=None)
+        keys = ["C-1", "C-2", "C-3", "C-4", *(f"X-{i}" for i in range(1000))]
+        found = get_links(store, ADM, REL, keys)
+        assert set(found) == {"C-1", "C-2"}
+        assert found["C-1"] == store.get_link(ADM, REL, "C-1")
+        assert found["C-2"] == store.get_link(ADM, REL, "C-2")
+        assert get_links(store, ADM, CON, ["C-1"]) == {}
+        assert get_links(store, ADM, REL, []) == {}

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from finlink.clock import SimulatedClock
-from finlink.sync.store import BatchWrites, SQLiteStore, StateStore
+from finlink.sync.store import BatchReads, BatchWrites, SQLiteStore, StateStore
 from finlink.testing.store_contract import StateStoreContract
 
 
@@ -38,7 +38,7 @@ class PerRecordStore:
         self._inner = inner
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("begin_intents", "record_outcomes"):
+        if name in ("begin_intents", "record_outcomes", "get_links"):
             raise AttributeError(name)
         return getattr(self._inner, name)
 
@@ -47,4 +47,5 @@ class TestAStoreWithoutBatchMethods(StateStoreContract):
     def make_store(self, tmp_path: Path, clock: SimulatedClock) -> StateStore:
         store = PerRecordStore(SQLiteStore(tmp_path / "state.db", clock=clock))
         assert not isinstance(store, BatchWrites)
+        assert not isinstance(store, BatchReads)
         return cast("StateStore", store)

@@ -17,10 +17,12 @@ implements the same protocol and proves it with
 from typing import TYPE_CHECKING
 
 from finlink.sync.store._batches import (
+    BatchReads,
     BatchWrites,
     IntentRequest,
     OutcomeRequest,
     begin_intents,
+    get_links,
     record_outcomes,
 )
 from finlink.sync.store._failures import FailureReport, describe_failure
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from finlink.sync.store.postgres import PostgresStore as PostgresStore
 
 __all__ = [
+    "BatchReads",
     "BatchWrites",
     "ErrorEntry",
     "FailureReport",
@@ -61,6 +64,7 @@ __all__ = [
     "begin_intents",
     "canonical_json",
     "describe_failure",
+    "get_links",
     "payload_hash",
     "record_outcomes",
 ]

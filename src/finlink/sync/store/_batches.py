@@ -1,10 +1,10 @@
 """Batched intents and outcomes: many records' bookkeeping in one store call.
 
-A store may implement :class:`BatchWrites` (both stores finlink ships do) so the engine makes
-a whole chunk's create intents durable, and records a chunk's outcomes, in a handful of
-statements instead of several per record. A store without these methods still works: the
-functions :func:`begin_intents` and :func:`record_outcomes` fall back to one call per record,
-inside one transaction, with the same results.
+A store may implement :class:`BatchWrites` and :class:`BatchReads` (both stores finlink ships
+do) so the engine makes a whole chunk's create intents durable, reads their links, and records
+a chunk's outcomes, in a handful of statements instead of several per record. A store without
+these methods still works: the functions :func:`begin_intents`, :func:`get_links` and
+:func:`record_outcomes` fall back to one call per record, with the same results.
 """
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ import attrs
 
 from finlink._errors import StoreUnavailableError, SyncError
 from finlink.sync.store._protocol import StateStore
-from finlink.sync.store._records import Intent
+from finlink.sync.store._records import Intent, Link
 
 __all__ = [
+    "BatchReads",
     "BatchWrites",
     "IntentRequest",
     "OutcomeRequest",
     "begin_intents",
+    "get_links",
     "record_outcomes",
 ]
 
@@ -101,6 +103,46 @@ class BatchWrites(Protocol):
                 of the batch is written), or the store fails.
         """
         ...
+
+
+@runtime_checkable
+class BatchReads(Protocol):
+    """What a store offers to read many records' links at once (optional)."""
+
+    def get_links(
+        self, administration: str, entity: str, crm_keys: Sequence[str]
+    ) -> dict[str, Link]:
+        """The links of ``crm_keys`` in one administration and entity, by CRM key.
+
+        A key without a link is absent from the result. The same as one
+        :meth:`StateStore.get_link` per key, at one moment.
+
+        Raises:
+            SyncError: If the store fails.
+        """
+        ...
+
+
+def get_links(
+    store: StateStore, administration: str, entity: str, crm_keys: Sequence[str]
+) -> dict[str, Link]:
+    """The links of many records: the store's batch read, or one ``get_link`` each.
+
+    See :meth:`BatchReads.get_links`.
+
+    Raises:
+        SyncError: If the store fails.
+    """
+    if not crm_keys:
+        return {}
+    if isinstance(store, BatchReads):
+        return store.get_links(administration, entity, crm_keys)
+    found: dict[str, Link] = {}
+    for crm_key in crm_keys:
+        link = store.get_link(administration, entity, crm_key)
+        if link is not None:
+            found[crm_key] = link
+    return found
 
 
 def begin_intents(store: StateStore, requests: Sequence[IntentRequest]) -> list[Intent | SyncError]:

@@ -5,6 +5,7 @@ Every statement is scoped by ``namespace`` (the tenant), the first column of eve
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal, LiteralString
 
@@ -26,6 +27,7 @@ __all__ = [
     "intent",
     "link",
     "link_by_remote",
+    "links",
     "links_page",
     "pending_intents",
     "set_cursor",
@@ -60,6 +62,18 @@ def link(conn: Conn, key: Key) -> Link | None:
     """Return the link of one record, or None."""
     row = conn.execute(_SELECT["links"], key).fetchone()
     return None if row is None else rows.link(row)
+
+
+def links(
+    conn: Conn, namespace: str, administration: str, entity: str, crm_keys: Sequence[str]
+) -> dict[str, Link]:
+    """Return the links of ``crm_keys`` (those that have one), by CRM key: one statement."""
+    found = conn.execute(
+        "SELECT * FROM finlink_links WHERE namespace = %s AND administration = %s "
+        "AND entity = %s AND crm_key = ANY(%s)",
+        (namespace, administration, entity, list(crm_keys)),
+    ).fetchall()
+    return {row["crm_key"]: rows.link(row) for row in found}
 
 
 def link_by_remote(

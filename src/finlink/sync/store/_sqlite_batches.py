@@ -14,9 +14,9 @@ from collections.abc import Iterator, Sequence
 from finlink._errors import SyncError
 from finlink.sync.store import _sqlite_rows as rows
 from finlink.sync.store._batches import IntentRequest, OutcomeRequest
-from finlink.sync.store._records import Intent, canonical_json
+from finlink.sync.store._records import Intent, Link, canonical_json
 
-__all__ = ["begin_intents", "record_outcomes"]
+__all__ = ["begin_intents", "links", "record_outcomes"]
 
 #: Values per ``IN (...)`` look-up: far below SQLite's limit on bound parameters (32,766
 #: since 3.32, 999 before), with both lists of a look-up bound at once.
@@ -211,3 +211,17 @@ def record_outcomes(conn: sqlite3.Connection, now: str, outcomes: Sequence[Outco
         "DELETE FROM errors WHERE administration = ? AND entity = ? AND crm_key = ?",
         keys_written,
     )
+
+
+def links(
+    conn: sqlite3.Connection, administration: str, entity: str, crm_keys: Sequence[str]
+) -> dict[str, Link]:
+    """The links of ``crm_keys`` (those that have one), by CRM key."""
+    found: dict[str, Link] = {}
+    for first in range(0, len(crm_keys), _CHUNK):
+        part = crm_keys[first : first + _CHUNK]
+        for row in conn.execute(
+            _lookup("*", "links", "crm_key", len(part)), (administration, entity, *part)
+        ):
+            found[row["crm_key"]] = rows.link(row)
+    return found

@@ -258,6 +258,15 @@ class PostgresStore(PostgresQueues):
         with self._db.reading() as conn:
             return lookups.link(conn, self._key(administration, entity, crm_key))
 
+    def get_links(
+        self, administration: str, entity: str, crm_keys: Sequence[str]
+    ) -> dict[str, Link]:
+        """Return the links of many records at once (see ``BatchReads``), by CRM key."""
+        if not crm_keys:
+            return {}
+        with self._db.reading() as conn:
+            return lookups.links(conn, self.namespace, administration, entity, crm_keys)
+
     def get_link_by_remote(self, administration: str, entity: str, remote_id: str) -> Link | None:
         """Return the link that points at ``remote_id``, or None."""
         with self._db.reading() as conn:

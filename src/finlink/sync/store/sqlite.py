@@ -146,6 +146,13 @@ class SQLiteStore:
         with self._db.reading() as conn:
             return lookups.link(conn, (administration, entity, crm_key))
 
+    def get_links(
+        self, administration: str, entity: str, crm_keys: Sequence[str]
+    ) -> dict[str, Link]:
+        """Return the links of many records at once (see ``BatchReads``), by CRM key."""
+        with self._db.reading() as conn:
+            return batches.links(conn, administration, entity, crm_keys)
+
     def get_link_by_remote(self, administration: str, entity: str, remote_id: str) -> Link | None:
         """Return the link that points at ``remote_id``, or None."""
         with self._db.reading() as conn:
