@@ -755,6 +755,8 @@ class SyncEngine:
 
 #: How long a retry holds the record's outbox entry: as long as process_outbox's default.
 _RETRY_LEASE_SECONDS = 300.0
+
+
 def _linked_everywhere(run: Run, targets: Sequence[str], outcomes: Sequence[Outcome]) -> bool:
     """Whether a relation just sent is linked in every administration of the run.
 
