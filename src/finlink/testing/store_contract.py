@@ -25,13 +25,14 @@ from pathlib import Path
 from finlink.clock import SimulatedClock
 from finlink.sync.store import StateStore
 from finlink.testing._pytest import pytest
+from finlink.testing._store_contract_pages import PageBehaviours
 from finlink.testing._store_contract_queues import QueueBehaviours
 from finlink.testing._store_contract_records import RecordBehaviours
 
 __all__ = ["StateStoreContract"]
 
 
-class StateStoreContract(RecordBehaviours, QueueBehaviours):
+class StateStoreContract(RecordBehaviours, QueueBehaviours, PageBehaviours):
     """The behaviours of a state store, as pytest tests; subclass and define :meth:`make_store`."""
 
     def make_store(self, tmp_path: Path, clock: SimulatedClock) -> StateStore:

@@ -49,7 +49,9 @@ def test_a_version_1_database_is_migrated_forward_keeping_its_data(
     path = tmp_path / "state.db"
     with SQLiteStore(path) as store:
         store.record_outcome("adm", "relation", "C-1", remote_id="R-1", snapshot={"v": 1})
-    assert _version(path) == 1
+    # The store was made at the latest version; this step goes one further (the test was
+    # written when the latest was 1).
+    assert _version(path) == LATEST
     step = Migration(
         version=LATEST + 1,
         description="a note on every link",
@@ -62,6 +64,35 @@ def test_a_version_1_database_is_migrated_forward_keeping_its_data(
     assert link.snapshot == {"v": 1}
     assert _version(path) == LATEST + 1
     assert "note" in _columns(path, "links")
+
+
+def test_a_version_1_database_gains_review_choices_and_keeps_its_reviews(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.db"
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:1])
+    SQLiteStore(path).close()
+    assert _version(path) == 1
+    assert "choices" not in _columns(path, "reviews")
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute(
+            "INSERT INTO reviews (administration, entity, crm_key, reason, candidates, payload, "
+            "created_at, updated_at) VALUES ('adm', 'relation', 'C-1', 'r', '[]', '{}', "
+            "'2026-01-05T09:00:00.000000Z', '2026-01-05T09:00:00.000000Z')"
+        )
+    conn.close()
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS)
+    with SQLiteStore(path) as store:
+        [old] = store.reviews()
+        assert old.crm_key == "C-1"
+        assert old.choices is None
+        settled = store.resolve_review(
+            old.review_id, "link", remote_id="R-1", choices={"name": "crm"}
+        )
+    assert settled.choices == {"name": "crm"}
+    assert _version(path) == LATEST
+    assert "choices" in _columns(path, "reviews")
 
 
 def test_a_failed_migration_is_rolled_back_and_the_database_keeps_its_version(

@@ -13,6 +13,7 @@ from finlink.sync.store._postgres_connection import Conn
 from finlink.sync.store._records import ErrorEntry, Intent, Link
 
 __all__ = [
+    "count_errors",
     "Key",
     "delete_row",
     "error",
@@ -138,17 +139,52 @@ def error(conn: Conn, key: Key) -> ErrorEntry | None:
     return None if row is None else rows.error_entry(row)
 
 
+def _error_filter(
+    namespace: str, administration: str | None, entity: str | None
+) -> tuple[list[str], list[object]]:
+    clauses = ["namespace = %s"]
+    params: list[object] = [namespace]
+    if administration is not None:
+        clauses.append("administration = %s")
+        params.append(administration)
+    if entity is not None:
+        clauses.append("entity = %s")
+        params.append(entity)
+    return clauses, params
+
+
 def errors(
-    conn: Conn, namespace: str, administration: str | None, entity: str | None
+    conn: Conn,
+    namespace: str,
+    administration: str | None,
+    entity: str | None,
+    *,
+    after: tuple[str, str, str] | None = None,
+    limit: int | None = None,
 ) -> list[ErrorEntry]:
-    """Return the error log (of one administration and/or entity), ordered by key."""
-    found = conn.execute(
-        "SELECT * FROM finlink_errors WHERE namespace = %s "
-        "AND (%s::text IS NULL OR administration = %s) AND (%s::text IS NULL OR entity = %s) "
-        "ORDER BY administration, entity, crm_key",
-        (namespace, administration, administration, entity, entity),
-    )
-    return [rows.error_entry(row) for row in found]
+    """Return the error log (of one administration and/or entity), ordered by key, paged."""
+    # Fixed fragments only, values as parameters: each case is a range over the primary key
+    # (the row comparison uses the columns' "C" collation, the order of links()).
+    clauses, params = _error_filter(namespace, administration, entity)
+    if after is not None:
+        clauses.append("(administration, entity, crm_key) > (%s, %s, %s)")
+        params.extend(after)
+    where = " AND ".join(clauses)  # fixed fragments; every value is a parameter
+    sql = f"SELECT * FROM finlink_errors WHERE {where} ORDER BY administration, entity, crm_key"  # noqa: S608
+    if limit is not None:
+        sql += " LIMIT %s"
+        params.append(limit)
+    return [rows.error_entry(row) for row in conn.execute(sql.encode(), params)]
+
+
+def count_errors(conn: Conn, namespace: str, administration: str | None, entity: str | None) -> int:
+    """Count the error-log entries (of one administration and/or entity)."""
+    clauses, params = _error_filter(namespace, administration, entity)
+    where = " AND ".join(clauses)  # fixed fragments; every value is a parameter
+    sql = f"SELECT COUNT(*) AS n FROM finlink_errors WHERE {where}"  # noqa: S608
+    row = conn.execute(sql.encode(), params).fetchone()
+    assert row is not None  # COUNT(*) always gives a row
+    return int(row["n"])
 
 
 def delete_row(conn: Conn, table: Table, key: Key) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from finlink._errors import SyncError
 from finlink.sync.store import _postgres_rows as rows
 from finlink.sync.store._postgres_connection import Conn
 from finlink.sync.store._records import OutboxEntry
@@ -27,6 +28,7 @@ from finlink.sync.store._records import OutboxEntry
 __all__ = [
     "ack",
     "claim",
+    "claim_record",
     "depth",
     "enqueue",
     "extend_lease",
@@ -113,6 +115,45 @@ def claim(
         {"ns": namespace, "now": now, "limit": limit, "worker": worker, "until": lease_until},
     ).fetchall()
     return sorted((rows.outbox_entry(row) for row in found), key=lambda e: e.entry_id)
+
+
+def claim_record(
+    conn: Conn,
+    namespace: str,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    entity: str,
+    crm_key: str,
+    worker: str,
+) -> OutboxEntry | None:
+    """Lease one record's oldest entry to ``worker`` now, out of its backoff; None if none.
+
+    Raises:
+        SyncError: If another worker holds the entry and its lease has not run out.
+    """
+    # The row lock keeps a claim() running at the same moment from taking it too.
+    row = conn.execute(
+        "SELECT entry_id, claimed_by, lease_until FROM finlink_outbox "
+        "WHERE namespace = %s AND entity = %s AND crm_key = %s "
+        "ORDER BY entry_id LIMIT 1 FOR UPDATE",
+        (namespace, entity, crm_key),
+    ).fetchone()
+    if row is None:
+        return None
+    holder = row["claimed_by"]
+    if holder is not None and holder != worker and row["lease_until"] > now:
+        raise SyncError(
+            f"{entity} {crm_key!r} is being sent right now by worker {holder}; "
+            "wait for that attempt to finish"
+        )
+    claimed = conn.execute(
+        "UPDATE finlink_outbox SET claimed_by = %s, lease_until = %s, available_at = %s "
+        "WHERE entry_id = %s RETURNING *",
+        (worker, lease_until, now, row["entry_id"]),
+    ).fetchone()
+    assert claimed is not None  # locked just above in this transaction
+    return rows.outbox_entry(claimed)
 
 
 def extend_lease(conn: Conn, namespace: str, entry_id: int, worker: str, until: datetime) -> bool:

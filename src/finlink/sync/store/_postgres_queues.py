@@ -6,7 +6,7 @@ module short; :class:`PostgresQueues` is a base of ``PostgresStore`` and means n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +22,8 @@ from finlink.sync.store._records import (
     Run,
     StoreStatus,
     canonical_json,
+    check_page,
+    checked_choices,
     utc,
 )
 
@@ -86,6 +88,30 @@ class PostgresQueues:
         with self._db.single() as conn:
             return outbox.claim(
                 conn, self.namespace, now=now, lease_until=until, limit=limit, worker=worker
+            )
+
+    def claim_record(
+        self, entity: str, crm_key: str, worker: str, lease_seconds: float
+    ) -> OutboxEntry | None:
+        """Lease one record's oldest entry now, out of its backoff (see the protocol).
+
+        Raises:
+            SyncError: If another worker holds it right now.
+            ValueError: For a lease that is not positive.
+        """
+        if lease_seconds <= 0:
+            raise ValueError("lease_seconds must be positive")
+        now = self._now()
+        until = now + timedelta(seconds=lease_seconds)
+        with self._db.writing() as conn:
+            return outbox.claim_record(
+                conn,
+                self.namespace,
+                now=now,
+                lease_until=until,
+                entity=entity,
+                crm_key=crm_key,
+                worker=worker,
             )
 
     def extend_lease(self, entry_id: int, worker: str, lease_seconds: float) -> bool:
@@ -163,10 +189,24 @@ class PostgresQueues:
         with self._db.reading() as conn:
             return reviews.fetch_review(conn, self.namespace, review_id)
 
-    def reviews(self, administration: str | None = None, *, open_only: bool = True) -> list[Review]:
-        """Return review items (of one administration), oldest first."""
+    def reviews(
+        self,
+        administration: str | None = None,
+        *,
+        open_only: bool = True,
+        after: int | None = None,
+        limit: int | None = None,
+    ) -> list[Review]:
+        """Return review items (of one administration) by review_id, a page at a time.
+
+        Raises:
+            ValueError: For a ``limit`` below 1 or an ``after`` that is not a whole number.
+        """
+        check_page(after, limit)
         with self._db.reading() as conn:
-            return reviews.list_reviews(conn, self.namespace, administration, open_only)
+            return reviews.list_reviews(
+                conn, self.namespace, administration, open_only, after=after, limit=limit
+            )
 
     def resolve_review(
         self,
@@ -174,17 +214,26 @@ class PostgresQueues:
         resolution: ReviewResolution | str,
         *,
         remote_id: str | None = None,
+        choices: Mapping[str, str] | None = None,
     ) -> Review:
         """Settle an open review item (see the protocol).
 
         Raises:
-            SyncError: For an unknown or settled item, or a ``remote_id`` that does not fit.
-            ValueError: For an unknown resolution.
+            SyncError: For an unknown or settled item, or a ``remote_id`` or ``choices`` that
+                does not fit the resolution.
+            ValueError: For an unknown resolution or a bad choice (naming the field).
         """
         chosen = ReviewResolution(resolution)
+        checked = checked_choices(chosen, choices)
         with self._db.writing() as conn:
             return reviews.resolve_review(
-                conn, self.namespace, self._now(), review_id, resolution=chosen, remote_id=remote_id
+                conn,
+                self.namespace,
+                self._now(),
+                review_id,
+                resolution=chosen,
+                remote_id=remote_id,
+                choices=checked,
             )
 
     # -- runs and status -------------------------------------------------------------------

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from finlink._errors import SyncError
 from finlink.sync.store import _postgres_rows as rows
 from finlink.sync.store._postgres_connection import Conn
 from finlink.sync.store._postgres_lookups import Key
-from finlink.sync.store._records import Review, ReviewResolution, Run
+from finlink.sync.store._records import Review, ReviewResolution, Run, canonical_json
 
 __all__ = ["add_review", "fetch_review", "last_run", "list_reviews", "record_run", "resolve_review"]
 
@@ -63,8 +64,9 @@ def resolve_review(
     *,
     resolution: ReviewResolution,
     remote_id: str | None,
+    choices: Mapping[str, str] | None = None,
 ) -> Review:
-    """Settle an open item."""
+    """Settle an open item (``choices`` already checked by the caller)."""
     if resolution is ReviewResolution.LINK and not remote_id:
         raise SyncError("resolving a review with 'link' needs the remote_id to link to")
     if resolution is not ReviewResolution.LINK and remote_id is not None:
@@ -79,24 +81,48 @@ def resolve_review(
         )
     settled = conn.execute(
         "UPDATE finlink_reviews SET resolution = %s, remote_id = %s, resolved_at = %s, "
-        "updated_at = %s WHERE review_id = %s RETURNING *",
-        (resolution.value, remote_id, now, now, review_id),
+        "updated_at = %s, choices = %s::jsonb WHERE review_id = %s RETURNING *",
+        (
+            resolution.value,
+            remote_id,
+            now,
+            now,
+            None if choices is None else canonical_json(dict(choices)),
+            review_id,
+        ),
     ).fetchone()
     assert settled is not None  # locked just above in this transaction
     return rows.review(settled)
 
 
 def list_reviews(
-    conn: Conn, namespace: str, administration: str | None, open_only: bool
+    conn: Conn,
+    namespace: str,
+    administration: str | None,
+    open_only: bool,
+    *,
+    after: int | None = None,
+    limit: int | None = None,
 ) -> list[Review]:
-    """Return review items, oldest first."""
-    found = conn.execute(
-        "SELECT * FROM finlink_reviews WHERE namespace = %s "
-        "AND (%s::text IS NULL OR administration = %s) "
-        "AND (NOT %s OR resolution IS NULL) ORDER BY created_at, review_id",
-        (namespace, administration, administration, open_only),
-    )
-    return [rows.review(row) for row in found]
+    """Return review items by review_id, a page at a time."""
+    # Built from fixed fragments (the values stay parameters) so each case is a plain range
+    # over one of the paging indexes, which a "(%s IS NULL OR ...)" filter would hide.
+    clauses = ["namespace = %s"]
+    params: list[object] = [namespace]
+    if administration is not None:
+        clauses.append("administration = %s")
+        params.append(administration)
+    if open_only:
+        clauses.append("resolution IS NULL")
+    if after is not None:
+        clauses.append("review_id > %s")
+        params.append(after)
+    where = " AND ".join(clauses)  # fixed fragments; every value is a parameter
+    sql = f"SELECT * FROM finlink_reviews WHERE {where} ORDER BY review_id"  # noqa: S608
+    if limit is not None:
+        sql += " LIMIT %s"
+        params.append(limit)
+    return [rows.review(row) for row in conn.execute(sql.encode(), params)]
 
 
 def record_run(

@@ -114,6 +114,7 @@ def review(row: Row) -> Review:
         resolution=None if resolution is None else ReviewResolution(resolution),
         remote_id=row["remote_id"],
         resolved_at=_optional_time(row["resolved_at"]),
+        choices=row.get("choices"),
     )
 
 

@@ -164,12 +164,30 @@ _V1 = (
         ON finlink_runs (namespace, administration, ok, finished_at)""",
 )
 
+_V2 = (
+    # A conflict decided field by field keeps its choices with the item.
+    "ALTER TABLE finlink_reviews ADD COLUMN choices jsonb",
+    # The review page reads one page of open items at a time, by review_id after the last
+    # one shown: these indexes make that a range read, however long the queue.
+    """CREATE INDEX finlink_reviews_open_by_administration
+        ON finlink_reviews (namespace, administration, review_id) WHERE resolution IS NULL""",
+    """CREATE INDEX finlink_reviews_open
+        ON finlink_reviews (namespace, review_id) WHERE resolution IS NULL""",
+    """CREATE INDEX finlink_reviews_by_administration
+        ON finlink_reviews (namespace, administration, review_id)""",
+)
+
 #: Every migration, in order. Append only: a released step is never edited.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
         description="links, intents, cursors, outbox, errors, reviews, runs (per namespace)",
         statements=_V1,
+    ),
+    Migration(
+        version=2,
+        description="per-field conflict choices on reviews; indexes for paging the queue",
+        statements=_V2,
     ),
 )
 

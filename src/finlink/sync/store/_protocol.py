@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from types import TracebackType
@@ -246,6 +246,20 @@ class StateStore(Protocol):
         """Count the entries waiting (for one administration, counting "every" entries)."""
         ...
 
+    def claim_record(
+        self, entity: str, crm_key: str, worker: str, lease_seconds: float
+    ) -> OutboxEntry | None:
+        """Lease one record's oldest outbox entry to ``worker`` now, whatever its backoff.
+
+        For a person's "retry this one now": the entry is taken out of its backoff and held
+        like :meth:`claim` holds one. Returns None when the record has no entry in the outbox.
+
+        Raises:
+            SyncError: If another worker holds the entry right now (its lease has not run out).
+            ValueError: For a lease that is not positive.
+        """
+        ...
+
     # -- error log -------------------------------------------------------------------------
 
     def get_error(self, administration: str, entity: str, crm_key: str) -> ErrorEntry | None:
@@ -253,9 +267,27 @@ class StateStore(Protocol):
         ...
 
     def errors(
-        self, administration: str | None = None, entity: str | None = None
+        self,
+        administration: str | None = None,
+        entity: str | None = None,
+        *,
+        after: tuple[str, str, str] | None = None,
+        limit: int | None = None,
     ) -> list[ErrorEntry]:
-        """Return the error log (of one administration and/or entity), ordered by key."""
+        """Return the error log (of one administration and/or entity), ordered by key.
+
+        The key is ``(administration, entity, crm_key)``, compared bytewise as in
+        :meth:`links`. A page at a time: ``after`` is the key of the last entry shown (only
+        entries after it come back), ``limit`` the most to return (None: every one). A store
+        answers a page with an index range, never by reading the whole log.
+
+        Raises:
+            ValueError: For a ``limit`` below 1 or an ``after`` that is not three strings.
+        """
+        ...
+
+    def count_errors(self, administration: str | None = None, entity: str | None = None) -> int:
+        """Count the error-log entries (of one administration and/or entity), for paging."""
         ...
 
     def clear_error(self, administration: str, entity: str, crm_key: str) -> bool:
@@ -281,8 +313,23 @@ class StateStore(Protocol):
         """Return one review item, or None."""
         ...
 
-    def reviews(self, administration: str | None = None, *, open_only: bool = True) -> list[Review]:
-        """Return review items (of one administration), oldest first."""
+    def reviews(
+        self,
+        administration: str | None = None,
+        *,
+        open_only: bool = True,
+        after: int | None = None,
+        limit: int | None = None,
+    ) -> list[Review]:
+        """Return review items (of one administration), oldest first: by ``review_id``.
+
+        A page at a time: ``after`` is the ``review_id`` of the last item shown (only later
+        items come back), ``limit`` the most to return (None: every one). A store answers a
+        page with an index range, never by reading the whole queue; ``status()`` counts it.
+
+        Raises:
+            ValueError: For a ``limit`` below 1 or an ``after`` that is not a whole number.
+        """
         ...
 
     def resolve_review(
@@ -291,13 +338,18 @@ class StateStore(Protocol):
         resolution: ReviewResolution | str,
         *,
         remote_id: str | None = None,
+        choices: Mapping[str, str] | None = None,
     ) -> Review:
         """Settle an open review item.
 
+        ``choices`` keeps a conflict's per-field decision with the item (field name to
+        ``"crm"`` or ``"accounting"``, see :attr:`Review.choices`); it goes with ``link``.
+
         Raises:
             SyncError: For an unknown or already settled item, ``link`` without a
-                ``remote_id``, or a ``remote_id`` with another resolution.
-            ValueError: For an unknown resolution.
+                ``remote_id``, a ``remote_id`` or ``choices`` with another resolution.
+            ValueError: For an unknown resolution, or empty choices or a choice other than
+                ``"crm"``/``"accounting"`` (naming the field).
         """
         ...
 

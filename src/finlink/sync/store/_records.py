@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 import attrs
+
+from finlink._errors import SyncError
 
 __all__ = [
     "ErrorEntry",
@@ -27,6 +30,9 @@ __all__ = [
     "canonical_json",
     "payload_hash",
 ]
+
+#: The values of a per-field conflict decision (see :attr:`Review.choices`).
+CHOICE_VALUES = ("crm", "accounting")
 
 
 def _json_default(value: object) -> object:
@@ -241,6 +247,9 @@ class Review:
         resolution: How it was settled, None while open.
         remote_id: The remote record chosen with :attr:`ReviewResolution.LINK`.
         resolved_at: When it was settled, None while open.
+        choices: For a conflict settled field by field: field name to the side whose value
+            is kept, ``"crm"`` or ``"accounting"`` (see
+            :meth:`finlink.sync.SyncEngine.resolve_conflict`); None otherwise.
     """
 
     review_id: int
@@ -255,6 +264,7 @@ class Review:
     resolution: ReviewResolution | None
     remote_id: str | None
     resolved_at: datetime | None
+    choices: Mapping[str, str] | None = None
 
     @property
     def is_open(self) -> bool:
@@ -304,3 +314,60 @@ class StoreStatus:
     review_open: int
     pending_intents: int
     last_successful_run: datetime | None
+
+
+def checked_choices(
+    resolution: ReviewResolution, choices: Mapping[str, str] | None
+) -> dict[str, str] | None:
+    """Check a per-field conflict decision before a store keeps it; return it as a dict.
+
+    Raises:
+        SyncError: For choices with a resolution other than ``link`` (the record stays linked
+            to the remote record whose fields are decided).
+        ValueError: For no fields at all, or a value other than ``"crm"``/``"accounting"``
+            (the message names the field).
+    """
+    if choices is None:
+        return None
+    if resolution is not ReviewResolution.LINK:
+        raise SyncError(
+            f"per-field choices only go with 'link' (the record stays linked), "
+            f"not with {resolution.value!r}"
+        )
+    if not choices:
+        raise ValueError("choices: a per-field decision needs at least one field")
+    checked: dict[str, str] = {}
+    for field, side in choices.items():
+        if not isinstance(field, str) or not field:
+            raise ValueError(f"choices: field name {field!r} must be a non-empty string")
+        if side not in CHOICE_VALUES:
+            raise ValueError(
+                f"choices[{field!r}]: must be one of {', '.join(CHOICE_VALUES)}, not {side!r}"
+            )
+        checked[field] = side
+    return checked
+
+
+def check_page(after: object, limit: int | None, *, keyset_size: int = 0) -> None:
+    """Check the paging arguments of ``reviews()``/``errors()`` before a store runs a query.
+
+    Raises:
+        ValueError: For a ``limit`` below 1, or an ``after`` keyset of the wrong shape.
+    """
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+        raise ValueError(f"limit: must be a whole number of at least 1, not {limit!r}")
+    if after is None:
+        return
+    if keyset_size == 0:
+        if isinstance(after, bool) or not isinstance(after, int):
+            raise ValueError(f"after: must be a review_id (a whole number), not {after!r}")
+        return
+    if (
+        not isinstance(after, tuple)
+        or len(after) != keyset_size
+        or not all(isinstance(part, str) for part in after)
+    ):
+        raise ValueError(
+            f"after: must be the (administration, entity, crm_key) of the last entry shown, "
+            f"not {after!r}"
+        )

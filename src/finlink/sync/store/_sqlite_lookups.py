@@ -11,6 +11,7 @@ from finlink.sync.store._records import ErrorEntry, Intent, Link
 __all__ = [
     "delete_row",
     "error",
+    "count_errors",
     "errors",
     "fingerprints_page",
     "intent",
@@ -106,16 +107,49 @@ def error(conn: sqlite3.Connection, key: Key) -> ErrorEntry | None:
     return None if row is None else rows.error_entry(row)
 
 
+def _error_filter(administration: str | None, entity: str | None) -> tuple[list[str], list[object]]:
+    clauses: list[str] = []
+    params: list[object] = []
+    if administration is not None:
+        clauses.append("administration = ?")
+        params.append(administration)
+    if entity is not None:
+        clauses.append("entity = ?")
+        params.append(entity)
+    return clauses, params
+
+
 def errors(
-    conn: sqlite3.Connection, administration: str | None, entity: str | None
+    conn: sqlite3.Connection,
+    administration: str | None,
+    entity: str | None,
+    *,
+    after: tuple[str, str, str] | None = None,
+    limit: int | None = None,
 ) -> list[ErrorEntry]:
-    """Return the error log (of one administration and/or entity), ordered by key."""
-    found = conn.execute(
-        "SELECT * FROM errors WHERE (? IS NULL OR administration = ?) "
-        "AND (? IS NULL OR entity = ?) ORDER BY administration, entity, crm_key",
-        (administration, administration, entity, entity),
-    )
-    return [rows.error_entry(row) for row in found]
+    """Return the error log (of one administration and/or entity), ordered by key, paged."""
+    # Fixed fragments only, values as parameters: each case is a range over the primary key.
+    clauses, params = _error_filter(administration, entity)
+    if after is not None:
+        clauses.append("(administration, entity, crm_key) > (?, ?, ?)")
+        params.extend(after)
+    sql = "SELECT * FROM errors"
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    sql += " ORDER BY administration, entity, crm_key"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [rows.error_entry(row) for row in conn.execute(sql, params)]
+
+
+def count_errors(conn: sqlite3.Connection, administration: str | None, entity: str | None) -> int:
+    """Count the error-log entries (of one administration and/or entity)."""
+    clauses, params = _error_filter(administration, entity)
+    sql = "SELECT COUNT(*) FROM errors"
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    return int(conn.execute(sql, params).fetchone()[0])
 
 
 def delete_row(conn: sqlite3.Connection, table: Table, key: Key) -> bool:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+from finlink._errors import SyncError
 from finlink.sync.store import _sqlite_rows as rows
 from finlink.sync.store._records import OutboxEntry
 
-__all__ = ["ack", "claim", "depth", "enqueue", "extend_lease", "fetch", "release"]
+__all__ = ["ack", "claim", "claim_record", "depth", "enqueue", "extend_lease", "fetch", "release"]
 
 
 def fetch(conn: sqlite3.Connection, entry_id: int) -> OutboxEntry | None:
@@ -114,6 +115,41 @@ def claim(
         assert entry is not None  # selected in this same transaction
         claimed.append(entry)
     return claimed
+
+
+def claim_record(
+    conn: sqlite3.Connection,
+    now: str,
+    lease_until: str,
+    *,
+    entity: str,
+    crm_key: str,
+    worker: str,
+) -> OutboxEntry | None:
+    """Lease one record's oldest entry to ``worker`` now, out of its backoff; None if none.
+
+    Raises:
+        SyncError: If another worker holds the entry and its lease has not run out.
+    """
+    row = conn.execute(
+        "SELECT entry_id, claimed_by, lease_until FROM outbox WHERE entity = ? AND crm_key = ? "
+        "ORDER BY entry_id LIMIT 1",
+        (entity, crm_key),
+    ).fetchone()
+    if row is None:
+        return None
+    holder = row["claimed_by"]
+    if holder is not None and holder != worker and row["lease_until"] > now:
+        raise SyncError(
+            f"{entity} {crm_key!r} is being sent right now by worker {holder}; "
+            "wait for that attempt to finish"
+        )
+    entry_id = int(row["entry_id"])
+    conn.execute(
+        "UPDATE outbox SET claimed_by = ?, lease_until = ?, available_at = ? WHERE entry_id = ?",
+        (worker, lease_until, now, entry_id),
+    )
+    return fetch(conn, entry_id)
 
 
 def extend_lease(conn: sqlite3.Connection, entry_id: int, worker: str, until: str) -> bool:

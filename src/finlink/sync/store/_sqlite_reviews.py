@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 
 from finlink._errors import SyncError
 from finlink.sync.store import _sqlite_rows as rows
-from finlink.sync.store._records import Review, ReviewResolution, Run
+from finlink.sync.store._records import Review, ReviewResolution, Run, canonical_json
 
 __all__ = ["add_review", "fetch_review", "last_run", "list_reviews", "record_run", "resolve_review"]
 
@@ -58,8 +59,10 @@ def resolve_review(
     review_id: int,
     resolution: ReviewResolution,
     remote_id: str | None,
+    *,
+    choices: Mapping[str, str] | None = None,
 ) -> Review:
-    """Settle an open item."""
+    """Settle an open item (``choices`` already checked by the caller)."""
     if resolution is ReviewResolution.LINK and not remote_id:
         raise SyncError("resolving a review with 'link' needs the remote_id to link to")
     if resolution is not ReviewResolution.LINK and remote_id is not None:
@@ -73,9 +76,16 @@ def resolve_review(
             "raise a new one if the record needs another look"
         )
     conn.execute(
-        "UPDATE reviews SET resolution = ?, remote_id = ?, resolved_at = ?, updated_at = ? "
-        "WHERE review_id = ?",
-        (resolution.value, remote_id, now, now, review_id),
+        "UPDATE reviews SET resolution = ?, remote_id = ?, resolved_at = ?, updated_at = ?, "
+        "choices = ? WHERE review_id = ?",
+        (
+            resolution.value,
+            remote_id,
+            now,
+            now,
+            None if choices is None else canonical_json(dict(choices)),
+            review_id,
+        ),
     )
     settled = fetch_review(conn, review_id)
     assert settled is not None  # read just above in this transaction
@@ -83,15 +93,35 @@ def resolve_review(
 
 
 def list_reviews(
-    conn: sqlite3.Connection, administration: str | None, open_only: bool
+    conn: sqlite3.Connection,
+    administration: str | None,
+    open_only: bool,
+    *,
+    after: int | None = None,
+    limit: int | None = None,
 ) -> list[Review]:
-    """Return review items, oldest first."""
-    found = conn.execute(
-        "SELECT * FROM reviews WHERE (? IS NULL OR administration = ?) "
-        "AND (? = 0 OR resolution IS NULL) ORDER BY created_at, review_id",
-        (administration, administration, int(open_only)),
-    )
-    return [rows.review(row) for row in found]
+    """Return review items by review_id, a page at a time."""
+    # Built from fixed fragments (never from the values, which stay parameters) so each
+    # case is a plain range over one of the paging indexes; a "(? IS NULL OR ...)" filter
+    # would keep SQLite from using them.
+    clauses: list[str] = []
+    params: list[object] = []
+    if administration is not None:
+        clauses.append("administration = ?")
+        params.append(administration)
+    if open_only:
+        clauses.append("resolution IS NULL")
+    if after is not None:
+        clauses.append("review_id > ?")
+        params.append(after)
+    sql = "SELECT * FROM reviews"
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    sql += " ORDER BY review_id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return [rows.review(row) for row in conn.execute(sql, params)]
 
 
 def record_run(

@@ -154,6 +154,7 @@ def review(row: sqlite3.Row) -> Review:
         resolution=None if resolution is None else ReviewResolution(resolution),
         remote_id=row["remote_id"],
         resolved_at=_optional_time(row["resolved_at"]),
+        choices=stored_object(row["choices"]),
     )
 
 

@@ -143,12 +143,28 @@ _V1 = (
     "CREATE INDEX runs_by_administration ON runs (administration, ok, finished_at)",
 )
 
+_V2 = (
+    # A conflict decided field by field keeps its choices with the item (JSON object).
+    "ALTER TABLE reviews ADD COLUMN choices TEXT",
+    # The review page reads one page of open items at a time, by review_id after the last
+    # one shown: these indexes make that a range read, however long the queue.
+    """CREATE INDEX reviews_open_by_administration
+        ON reviews (administration, review_id) WHERE resolution IS NULL""",
+    "CREATE INDEX reviews_open ON reviews (review_id) WHERE resolution IS NULL",
+    "CREATE INDEX reviews_by_administration ON reviews (administration, review_id)",
+)
+
 #: Every migration, in order. Append only: a released step is never edited.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         version=1,
         description="links, intents, cursors, outbox, errors, reviews, runs",
         statements=_V1,
+    ),
+    Migration(
+        version=2,
+        description="per-field conflict choices on reviews; indexes for paging the queue",
+        statements=_V2,
     ),
 )
 

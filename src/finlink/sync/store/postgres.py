@@ -68,6 +68,7 @@ from finlink.sync.store._records import (
     Intent,
     Link,
     canonical_json,
+    check_page,
     utc,
 )
 
@@ -445,11 +446,28 @@ class PostgresStore(PostgresQueues):
             return lookups.error(conn, self._key(administration, entity, crm_key))
 
     def errors(
-        self, administration: str | None = None, entity: str | None = None
+        self,
+        administration: str | None = None,
+        entity: str | None = None,
+        *,
+        after: tuple[str, str, str] | None = None,
+        limit: int | None = None,
     ) -> list[ErrorEntry]:
-        """Return the error log (of one administration and/or entity), ordered by key."""
+        """Return the error log (of one administration and/or entity), by key, a page at a time.
+
+        Raises:
+            ValueError: For a ``limit`` below 1 or a malformed ``after``.
+        """
+        check_page(after, limit, keyset_size=3)
         with self._db.reading() as conn:
-            return lookups.errors(conn, self.namespace, administration, entity)
+            return lookups.errors(
+                conn, self.namespace, administration, entity, after=after, limit=limit
+            )
+
+    def count_errors(self, administration: str | None = None, entity: str | None = None) -> int:
+        """Count the error-log entries (of one administration and/or entity)."""
+        with self._db.reading() as conn:
+            return lookups.count_errors(conn, self.namespace, administration, entity)
 
     def clear_error(self, administration: str, entity: str, crm_key: str) -> bool:
         """Drop one record's error-log entry; return whether there was one."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -39,6 +39,8 @@ from finlink.sync.store._records import (
     Run,
     StoreStatus,
     canonical_json,
+    check_page,
+    checked_choices,
 )
 from finlink.sync.store._sqlite_connection import SQLiteConnection
 
@@ -380,6 +382,24 @@ class SQLiteStore:
             until = rows.time_text(now + timedelta(seconds=lease_seconds))
             return outbox.claim(conn, rows.time_text(now), until, limit, worker)
 
+    def claim_record(
+        self, entity: str, crm_key: str, worker: str, lease_seconds: float
+    ) -> OutboxEntry | None:
+        """Lease one record's oldest entry now, out of its backoff (see the protocol).
+
+        Raises:
+            SyncError: If another worker holds it right now.
+            ValueError: For a lease that is not positive.
+        """
+        if lease_seconds <= 0:
+            raise ValueError("lease_seconds must be positive")
+        with self._db.writing() as conn:
+            now = self._clock.now()
+            until = rows.time_text(now + timedelta(seconds=lease_seconds))
+            return outbox.claim_record(
+                conn, rows.time_text(now), until, entity=entity, crm_key=crm_key, worker=worker
+            )
+
     def extend_lease(self, entry_id: int, worker: str, lease_seconds: float) -> bool:
         """Hold an entry longer; False if ``worker`` no longer holds it.
 
@@ -428,11 +448,26 @@ class SQLiteStore:
             return lookups.error(conn, (administration, entity, crm_key))
 
     def errors(
-        self, administration: str | None = None, entity: str | None = None
+        self,
+        administration: str | None = None,
+        entity: str | None = None,
+        *,
+        after: tuple[str, str, str] | None = None,
+        limit: int | None = None,
     ) -> list[ErrorEntry]:
-        """Return the error log (of one administration and/or entity), ordered by key."""
+        """Return the error log (of one administration and/or entity), by key, a page at a time.
+
+        Raises:
+            ValueError: For a ``limit`` below 1 or a malformed ``after``.
+        """
+        check_page(after, limit, keyset_size=3)
         with self._db.reading() as conn:
-            return lookups.errors(conn, administration, entity)
+            return lookups.errors(conn, administration, entity, after=after, limit=limit)
+
+    def count_errors(self, administration: str | None = None, entity: str | None = None) -> int:
+        """Count the error-log entries (of one administration and/or entity)."""
+        with self._db.reading() as conn:
+            return lookups.count_errors(conn, administration, entity)
 
     def clear_error(self, administration: str, entity: str, crm_key: str) -> bool:
         """Drop one record's error-log entry; return whether there was one."""
@@ -467,10 +502,22 @@ class SQLiteStore:
         with self._db.reading() as conn:
             return reviews.fetch_review(conn, review_id)
 
-    def reviews(self, administration: str | None = None, *, open_only: bool = True) -> list[Review]:
-        """Return review items (of one administration), oldest first."""
+    def reviews(
+        self,
+        administration: str | None = None,
+        *,
+        open_only: bool = True,
+        after: int | None = None,
+        limit: int | None = None,
+    ) -> list[Review]:
+        """Return review items (of one administration) by review_id, a page at a time.
+
+        Raises:
+            ValueError: For a ``limit`` below 1 or an ``after`` that is not a whole number.
+        """
+        check_page(after, limit)
         with self._db.reading() as conn:
-            return reviews.list_reviews(conn, administration, open_only)
+            return reviews.list_reviews(conn, administration, open_only, after=after, limit=limit)
 
     def resolve_review(
         self,
@@ -478,16 +525,21 @@ class SQLiteStore:
         resolution: ReviewResolution | str,
         *,
         remote_id: str | None = None,
+        choices: Mapping[str, str] | None = None,
     ) -> Review:
         """Settle an open review item (see the protocol).
 
         Raises:
-            SyncError: For an unknown or settled item, or a ``remote_id`` that does not fit.
-            ValueError: For an unknown resolution.
+            SyncError: For an unknown or settled item, or a ``remote_id`` or ``choices`` that
+                does not fit the resolution.
+            ValueError: For an unknown resolution or a bad choice (naming the field).
         """
         chosen = ReviewResolution(resolution)
+        checked = checked_choices(chosen, choices)
         with self._db.writing() as conn:
-            return reviews.resolve_review(conn, self._now(), review_id, chosen, remote_id)
+            return reviews.resolve_review(
+                conn, self._now(), review_id, chosen, remote_id, choices=checked
+            )
 
     # -- runs and status -------------------------------------------------------------------
 
