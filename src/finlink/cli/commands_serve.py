@@ -62,7 +62,7 @@ def serve(
     random token: only a browser that opened it gets in. Stop with Ctrl-C.
     """
     try:
-        from finlink.web import LocalServer, create_local_app
+        from finlink.web import LocalServer, create_local_app  # noqa: PLC0415 - web extra
     except ModuleNotFoundError as exc:
         raise ConfigurationError(
             f"finlink serve needs the web extra ({exc.name} is missing): "
@@ -73,7 +73,7 @@ def serve(
     open_items: Callable[[], Sequence[OpenItem]] | None = None
     folder = None
     if demo:
-        from finlink.demo import start_demo
+        from finlink.demo import start_demo  # noqa: PLC0415 - loads the sandboxes
 
         logging.getLogger("finlink").setLevel(logging.ERROR)  # the demo's scenery, as in demo
         folder = tempfile.TemporaryDirectory(prefix="finlink-serve-")

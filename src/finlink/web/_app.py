@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -24,12 +24,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.routing import Mount
 
 from finlink._errors import FinlinkError, SyncError
 from finlink.model.readback import OpenItem
+from finlink.serialization import to_dict
 from finlink.sync.engine import SyncEngine
 from finlink.sync.explain import (
     explain_error,
@@ -50,7 +50,7 @@ from finlink.web._security import (
     WebUser,
     resolve_user,
 )
-from finlink.web._views import compare, plan_details, plain, record_name, review_kind
+from finlink.web._views import compare, plain, plan_details, record_name, review_kind
 
 __all__ = ["create_app"]
 
@@ -64,9 +64,7 @@ CONFLICT_SCAN = 500
 #: Plan operations per page (the plan is computed in memory by the host's callable).
 PLAN_PAGE = 200
 
-_DONE_KEYS = frozenset(
-    {"linked", "created", "dismissed", "conflict", "retried", "retry_failed"}
-)
+_DONE_KEYS = frozenset({"linked", "created", "dismissed", "conflict", "retried", "retry_failed"})
 
 
 @attrs.define(kw_only=True)
@@ -80,11 +78,11 @@ class _Page:
     new_nonce: bool
     form: FormData | None = None
 
-    def t(self, key: str, **values: object) -> str:
+    def t(self, key: str, /, **values: object) -> str:
         return translate(self.language, key, **values)
 
 
-class _Refused(Exception):
+class _Refused(Exception):  # noqa: N818 - a control-flow signal, not an error
     """Stop handling: answer with this status and message."""
 
     def __init__(self, status: int, key: str, detail: str = "") -> None:
@@ -142,17 +140,20 @@ class _WebApp:
 
     # -- plumbing ------------------------------------------------------------------------
 
-    def guarded(self, handler: Callable[[_Page], Awaitable[Response]]) -> Callable[
-        [Request], Awaitable[Response]
-    ]:
+    def guarded(
+        self, handler: Callable[[_Page], Awaitable[Response]]
+    ) -> Callable[[Request], Awaitable[Response]]:
         """Authentication, language, CSRF and refusals around one handler."""
 
         async def endpoint(request: Request) -> Response:
             language = negotiate_language(request.headers.get("accept-language"))
             user = await resolve_user(self.authenticate, request)
             if user is None:
-                _log.warning("refused %s %s: the host's authentication said no",
-                             request.method, request.url.path)
+                _log.warning(
+                    "refused %s %s: the host's authentication said no",
+                    request.method,
+                    request.url.path,
+                )
                 return self.refusal(request, language, None, _Refused(403, "refused.body"))
             nonce = request.cookies.get(CSRF_COOKIE) or ""
             page = _Page(
@@ -235,13 +236,18 @@ class _WebApp:
     def audit(self, page: _Page, action: str, target: str, outcome: str, detail: str = "") -> None:
         """Log an action with its user, and tell the host's hook."""
         _log.info(
-            "user %s: %s %s: %s%s", page.user.id, action, target, outcome,
+            "user %s: %s %s: %s%s",
+            page.user.id,
+            action,
+            target,
+            outcome,
             f" ({detail})" if detail else "",
         )
         if self.on_action is not None:
             self.on_action(
-                WebAction(user=page.user, action=action, target=target, outcome=outcome,
-                          detail=detail)
+                WebAction(
+                    user=page.user, action=action, target=target, outcome=outcome, detail=detail
+                )
             )
 
     def administration(self, page: _Page) -> str | None:
@@ -306,10 +312,10 @@ class _WebApp:
             raise _Refused(404, "notfound.body")
         return review
 
-    def _candidate_record(self, review: Review, remote_id: str) -> tuple[dict[str, Any] | None, str]:
+    def _candidate_record(
+        self, review: Review, remote_id: str
+    ) -> tuple[dict[str, Any] | None, str]:
         """The candidate as the administration holds it now, or why it cannot be read."""
-        from finlink.serialization import to_dict
-
         try:
             record = self.engine.backend(review.administration).get_relation(remote_id)
         except FinlinkError as error:
@@ -347,7 +353,7 @@ class _WebApp:
                     "evidence": explain_evidence(c, page.language),
                     "unreadable": problem,
                 }
-                for c, (_record, problem) in zip(candidates, read)
+                for c, (_record, problem) in zip(candidates, read, strict=True)
             ],
             rows=compare(review.payload, [record for record, _ in read]),
             error=error,
@@ -370,9 +376,7 @@ class _WebApp:
         else:
             raise _Refused(400, "notfound.body", "decision: link, create or dismiss")
         try:
-            await run_in_threadpool(
-                lambda: self.engine.resolve_review(review.review_id, **call)
-            )
+            await run_in_threadpool(lambda: self.engine.resolve_review(review.review_id, **call))
         except (SyncError, ValueError) as error:
             self.audit(page, f"review.{decision}", target, "failed", str(error))
             return await self._review_page(page, review, error=str(error), status=409)
@@ -438,10 +442,10 @@ class _WebApp:
     async def _conflict_page(
         self, page: _Page, review: Review, *, error: str = "", status: int = 200
     ) -> Response:
-        from finlink.sync import conflict_versions
-
         if review_kind(review) != "conflict":
             raise _Refused(404, "notfound.body")
+        from finlink.sync import conflict_versions
+
         versions = await run_in_threadpool(conflict_versions, review)
         return self.render(
             page,
@@ -504,9 +508,7 @@ class _WebApp:
             page,
             "errors.html",
             nav="errors",
-            rows=[
-                {"entry": e, "reason": explain_error(e, page.language)} for e in entries
-            ],
+            rows=[{"entry": e, "reason": explain_error(e, page.language)} for e in entries],
             total=total,
             administration=administration,
             administrations=self.engine.administrations,
@@ -556,9 +558,7 @@ class _WebApp:
             nav="plan",
             plan=plan,
             counts=plan.counts(),
-            operations=[
-                {"op": op, "details": list(plan_details(op))} for op in window
-            ],
+            operations=[{"op": op, "details": list(plan_details(op))} for op in window],
             next_after=start + PLAN_PAGE if start + PLAN_PAGE < len(shown) else None,
         )
 

@@ -273,7 +273,9 @@ _NL: Final[Mapping[str, str]] = {
     "plan.unchanged": "{count} ongewijzigd",
     "open_items.title": "Openstaande posten",
     "open_items.intro": "Wat nog betaald moet worden, per factuur, volgens de administraties.",
-    "open_items.none": "Hier zijn geen openstaande posten beschikbaar: de applicatie levert ze niet.",
+    "open_items.none": (
+        "Hier zijn geen openstaande posten beschikbaar: de applicatie levert ze niet."
+    ),
     "open_items.invoice": "Factuur",
     "open_items.relation": "Relatie",
     "open_items.amount": "Bedrag",
@@ -307,7 +309,7 @@ _NL: Final[Mapping[str, str]] = {
 CATALOGUES: Final[Mapping[Language, Mapping[str, str]]] = {"nl": _NL, "en": _EN}
 
 
-def translate(language: Language, key: str, **values: object) -> str:
+def translate(language: Language, key: str, /, **values: object) -> str:
     """The text of ``key`` in ``language``, with ``{name}`` placeholders filled in.
 
     The values are formatted as plain text; the templates escape the result, so a value

@@ -30,7 +30,7 @@ from finlink.web._security import SECURITY_HEADERS, WebUser
 __all__ = ["LOCAL_USER", "TOKEN_COOKIE", "LocalServer", "create_local_app"]
 
 #: The cookie that carries the token after the first visit.
-TOKEN_COOKIE = "finlink_token"
+TOKEN_COOKIE = "finlink_token"  # noqa: S105 - a cookie name, not a secret
 #: Who the token holder is, in the log and on the page.
 LOCAL_USER = WebUser(id="local", name="local bookkeeper")
 
@@ -96,7 +96,7 @@ class LocalServer:
     """
 
     def __init__(self, app: ASGIApp, *, port: int = 0) -> None:
-        import uvicorn
+        import uvicorn  # noqa: PLC0415 - only a server needs it, not the app
 
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import attrs
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -98,7 +99,7 @@ class WebAction:
 
 #: The host's authentication: the request in, the user out (or None to refuse, 403). It may
 #: be a coroutine function; a plain function runs in a worker thread.
-Authenticate = Callable[[Request], "WebUser | None | Awaitable[WebUser | None]"]
+Authenticate = Callable[[Request], "WebUser | Awaitable[WebUser | None] | None"]
 
 
 async def resolve_user(authenticate: Authenticate, request: Request) -> WebUser | None:
@@ -107,8 +108,6 @@ async def resolve_user(authenticate: Authenticate, request: Request) -> WebUser 
     A callable that returns something else (a bare string, True) is a host bug; refusing is
     the safe reading of it.
     """
-    from starlette.concurrency import run_in_threadpool
-
     if inspect.iscoroutinefunction(authenticate):
         result: Any = await authenticate(request)
     else:

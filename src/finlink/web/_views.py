@@ -96,7 +96,9 @@ def compare(
     for field in fields:
         mine = left.get(field, "")
         others = tuple((r or {}).get(field, "") for r in rights)
-        differs = tuple(r is not None and not _same(mine, o) for r, o in zip(rights, others))
+        differs = tuple(
+            r is not None and not _same(mine, o) for r, o in zip(rights, others, strict=True)
+        )
         rows.append(FieldRow(field=field, crm=mine, others=others, differs=differs))
     return rows
 
