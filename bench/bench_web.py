@@ -97,7 +97,7 @@ def bench(label: str, make_store: Callable[[], StateStore], reviews: int, repeat
         print(f"{label}: {reviews:,} open reviews written in {time.perf_counter() - started:.1f} s")
         counting = CountingStore(store)
         engine = SyncEngine(
-            store=counting,  # type: ignore[arg-type]
+            store=counting,
             backends=[InMemoryBackend(administration=ADMINISTRATION)],
         )
         app = create_app(engine, authenticate=lambda request: WebUser(id="bench"), page_size=PAGE)

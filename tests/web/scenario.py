@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import attrs
 
 from finlink import Relation
@@ -11,7 +9,7 @@ from finlink._errors import ServerError
 from finlink.backends.faults import FailWith
 from finlink.backends.memory import InMemoryBackend
 from finlink.clock import SimulatedClock
-from finlink.sync import SQLiteStore, SyncEngine
+from finlink.sync import ConflictPolicy, SQLiteStore, SyncEngine, crm_wins
 from finlink.sync.store import Review
 from finlink.web import WebUser
 from tests.sync.engine_helpers import crm_relation
@@ -56,9 +54,7 @@ def _twins(backend: InMemoryBackend, relation: Relation) -> tuple[str, str]:
     return first, second
 
 
-def build(
-    *, reviews: int = 0, engine_args: Callable[[], dict[str, object]] | None = None
-) -> Scenario:
+def build(*, reviews: int = 0, conflict_policy: ConflictPolicy = crm_wins) -> Scenario:
     """Two administrations; an ambiguous match (crm-0), a hostile name (crm-1) waiting for
     review, a record that failed for a passing reason (crm-9, in the error log), and
     ``reviews`` more review items for paging."""
@@ -67,7 +63,7 @@ def build(
     snel = InMemoryBackend(administration="snelstart:2", clock=clock)
     store = SQLiteStore(":memory:", clock=clock)
     engine = SyncEngine(
-        store=store, backends=[exact, snel], clock=clock, **(engine_args() if engine_args else {})
+        store=store, backends=[exact, snel], clock=clock, conflict_policy=conflict_policy
     )
     plain = crm_relation(0, coc_number=None)
     hostile = crm_relation(1, coc_number=None, name=HOSTILE)

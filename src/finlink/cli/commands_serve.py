@@ -75,7 +75,10 @@ def serve(
     if demo:
         from finlink.demo import start_demo  # noqa: PLC0415 - loads the sandboxes
 
-        logging.getLogger("finlink").setLevel(logging.ERROR)  # the demo's scenery, as in demo
+        # The demo's warnings are its scenery (as in `finlink demo`); the view's own log of
+        # who did what is not.
+        logging.getLogger("finlink").setLevel(logging.ERROR)
+        logging.getLogger("finlink.web").setLevel(logging.INFO)
         folder = tempfile.TemporaryDirectory(prefix="finlink-serve-")
         click.echo(f"Preparing the demo ({demo_size} relations)...", err=True)
         session = start_demo(size=demo_size, state_path=Path(folder.name) / "demo.db")

@@ -1,0 +1,111 @@
+"""``finlink serve``: 127.0.0.1 only, a single-user token, never logged."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from finlink.cli import main
+from finlink.cli.state import CliState, SandboxControl
+from finlink.web import LocalServer
+from finlink.web._local import TOKEN_COOKIE
+
+
+@pytest.fixture
+def served(caplog: pytest.LogCaptureFixture) -> Iterator[tuple[SandboxControl, list[str]]]:
+    control = SandboxControl()
+    state = CliState(sandbox=control)
+    output: list[str] = []
+
+    def run() -> None:
+        result = CliRunner().invoke(
+            main, ["serve", "--demo", "--demo-size", "20", "--port", "0"], obj=state
+        )
+        output.append(result.output)
+
+    caplog.set_level(logging.DEBUG)
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert control.ready.wait(60), "finlink serve did not start"
+    try:
+        yield control, output
+    finally:
+        control.stop.set()
+        thread.join(30)
+
+
+def test_serve_binds_loopback_and_lets_in_only_the_token_holder(
+    served: tuple[SandboxControl, list[str]], caplog: pytest.LogCaptureFixture
+) -> None:
+    control, output = served
+    assert control.url is not None
+    assert control.url.startswith("http://127.0.0.1:")
+    token = control.credentials["token"]
+    assert len(token) >= 24
+    with httpx.Client(base_url=control.url) as browser:
+        assert browser.get("/").status_code == 403  # no token yet
+        assert browser.get("/?token=wrong-token-guess").status_code == 403
+        first = browser.get(f"/reviews?token={token}&administration=exact%3A1001001")
+        assert first.status_code == 303
+        # The token leaves the address bar: the redirect drops it and keeps the rest.
+        assert first.headers["location"] == "/reviews?administration=exact%3A1001001"
+        assert "HttpOnly" in first.headers["set-cookie"]
+        assert "SameSite=strict" in first.headers["set-cookie"]
+        assert first.headers["cache-control"] == "no-store"
+        page = browser.get("/")
+        assert page.status_code == 200
+        assert "Signed in as local bookkeeper" in page.text
+        assert "Installatiebedrijf Demo B.V. (SnelStart)" in page.text
+        assert "open-items" in page.text
+        assert browser.get("/plan").status_code == 200
+        assert "F" in browser.get("/open-items").text
+        assert token not in page.text
+        # A forged form: refused, and logged with the user (the token holder).
+        assert browser.post("/reviews/1", data={"decision": "dismiss"}).status_code == 403
+    control.stop.set()
+    # What the server side logs (finlink, uvicorn) never holds the token; this test's own
+    # HTTP client logs the URLs it asked for, which is not the server's log.
+    server_side = [r for r in caplog.records if r.name.startswith(("finlink", "uvicorn"))]
+    assert any("user local: csrf" in r.getMessage() for r in server_side)
+    for record in server_side:
+        assert token not in record.getMessage()
+
+
+def test_serve_prints_the_link_once(served: tuple[SandboxControl, list[str]]) -> None:
+    control, output = served
+    token = control.credentials["token"]
+    control.stop.set()
+    for _ in range(300):
+        if output:
+            break
+        threading.Event().wait(0.1)
+    (text,) = output
+    assert text.count(f"{control.url}/?token={token}") == 1
+
+
+def test_a_local_token_must_be_long(scenario: object) -> None:
+    from finlink.web import create_local_app
+    from tests.web.scenario import Scenario
+
+    assert isinstance(scenario, Scenario)
+    with pytest.raises(ValueError, match="token"):
+        create_local_app(scenario.engine, token="short")
+
+
+def test_the_local_server_listens_on_loopback_only(scenario: object) -> None:
+    from finlink.web import create_local_app
+    from tests.web.scenario import Scenario
+
+    assert isinstance(scenario, Scenario)
+    server = LocalServer(create_local_app(scenario.engine, token="t" * 32)).start()
+    try:
+        host = server._socket.getsockname()[0]
+        assert host == "127.0.0.1"
+        assert httpx.get(f"{server.url}/", timeout=10).status_code == 403
+    finally:
+        server.stop()
