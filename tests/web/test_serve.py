@@ -13,7 +13,6 @@ from click.testing import CliRunner
 from finlink.cli import main
 from finlink.cli.state import CliState, SandboxControl
 from finlink.web import LocalServer
-from finlink.web._local import TOKEN_COOKIE
 
 
 @pytest.fixture
@@ -42,7 +41,7 @@ def served(caplog: pytest.LogCaptureFixture) -> Iterator[tuple[SandboxControl, l
 def test_serve_binds_loopback_and_lets_in_only_the_token_holder(
     served: tuple[SandboxControl, list[str]], caplog: pytest.LogCaptureFixture
 ) -> None:
-    control, output = served
+    control, _ = served
     assert control.url is not None
     assert control.url.startswith("http://127.0.0.1:")
     token = control.credentials["token"]
