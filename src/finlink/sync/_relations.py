@@ -15,7 +15,13 @@ from finlink.model.enums import RelationRole
 from finlink.model.relation import Contact, Relation
 from finlink.sync._match import match_relation, remember_created
 from finlink.sync._run import AdministrationRun, Run, latest_review
-from finlink.sync.conflicts import ConflictPolicy, accounting_wins, crm_wins
+from finlink.sync.conflicts import (
+    ConflictPolicy,
+    accounting_wins,
+    crm_wins,
+    field_ownership,
+    manual,
+)
 from finlink.sync.payloads import contact_payload, payload_hash, relation_payload
 from finlink.sync.planner import FieldMerge, Snapshot, merge_fields
 from finlink.sync.report import InboundChange, Operation, OperationKind, Outcome, OutcomeStatus
@@ -338,13 +344,17 @@ class _HalfSync:
         """A person's decision on this record's conflict, if one was taken on it as it is now.
 
         ``dismiss`` keeps the administration's values; ``link`` (or ``create``) writes the
-        CRM's. A decision taken before the CRM record changed again does not count.
+        CRM's; per-field choices (:meth:`SyncEngine.resolve_conflict`) say it field by field,
+        and a field they do not name waits for a person again. A decision taken before the CRM
+        record changed again does not count.
         """
         review = latest_review(self.run, self.name, self.entity, self.relation.id)
         if review is None or review.is_open or not review.reason.startswith("conflict"):
             return None
         if dict(review.payload) != self.crm_now:
             return None
+        if review.choices is not None:
+            return field_ownership(review.choices, default=manual)
         return accounting_wins if review.resolution is ReviewResolution.DISMISS else crm_wins
 
     def apply(
@@ -384,7 +394,16 @@ class _HalfSync:
         common = {"remote_id": remote_id, "conflicts": merge.conflicts, "match": match}
         if merge.manual:
             names = ", ".join(c.field for c in merge.conflicts)
-            conflicts = [attrs.asdict(c) for c in merge.conflicts]
+            # With the bases (what both sides held at the last sync), so a person sees all
+            # three versions (finlink.sync.conflict_versions) without reading the snapshot.
+            conflicts = [
+                {
+                    **attrs.asdict(c),
+                    "crm_base": snapshot.crm.get(c.field),
+                    "accounting_base": snapshot.accounting.get(c.field),
+                }
+                for c in merge.conflicts
+            ]
             self.keep_unmerged(remote_id, snapshot, unmerged, remote)
             return self.review(
                 self.op(OperationKind.REVIEW, **common),

@@ -13,6 +13,10 @@ sides changed a field to different values, a :class:`ConflictPolicy` decides:
 - :data:`manual`: nothing is written; the record goes to the review queue.
 
 A policy is any callable ``(FieldConflict) -> Resolution``.
+
+A conflict left to a person waits in the review queue. :func:`conflict_versions` lays out
+each field's three versions (last synced, CRM, administration) for a screen, and
+:meth:`finlink.sync.SyncEngine.resolve_conflict` takes the person's choice per field.
 """
 
 from __future__ import annotations
@@ -20,17 +24,24 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
+
+if TYPE_CHECKING:
+    from finlink.sync.store import Review
 
 __all__ = [
     "ConflictPolicy",
     "FieldConflict",
+    "FieldVersions",
     "Resolution",
     "accounting_wins",
+    "conflict_remote_id",
+    "conflict_versions",
     "crm_wins",
     "field_ownership",
+    "is_conflict",
     "manual",
     "newest_wins",
 ]
@@ -140,3 +151,83 @@ def field_ownership(
                 f"owner of {field!r} must be one of {allowed}, not {owner!r}"
             ) from None
     return _FieldOwnership(parsed, default)
+
+
+# -- conflicts waiting for a person ------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class FieldVersions:
+    """The three versions of one field both sides changed, for a person to choose between.
+
+    Values are in JSON form, as the review item holds them (an address is a dict, money a
+    string).
+
+    Attributes:
+        field: The field name (``iban``, ``visiting_address``...).
+        last_synced: What the administration held after the last sync: the value both sides
+            started from (None when the item was raised by a finlink that did not keep it).
+        crm_base: What the CRM held at the last sync (the CRM's side of the base).
+        crm: The CRM's value now.
+        accounting: The administration's value now.
+        chosen: The side a person chose (``"crm"`` or ``"accounting"``) once the item is
+            settled field by field; None while it waits.
+    """
+
+    field: str
+    last_synced: Any
+    crm_base: Any
+    crm: Any
+    accounting: Any
+    chosen: str | None = None
+
+
+def is_conflict(review: Review) -> bool:
+    """Whether a review item is a conflict between the CRM and the administration.
+
+    Such an item is raised by the ``manual`` policy (or a ``field_ownership`` naming
+    ``"manual"``); it is settled with :meth:`~finlink.sync.SyncEngine.resolve_conflict`.
+    """
+    if not review.reason.startswith("conflict") or not review.candidates:
+        return False
+    first = review.candidates[0]
+    return isinstance(first.get("conflicts"), list) and isinstance(first.get("remote_id"), str)
+
+
+def conflict_remote_id(review: Review) -> str:
+    """The remote record a conflict item is about (the record stays linked to it).
+
+    Raises:
+        ValueError: The item is not a conflict (see :func:`is_conflict`).
+    """
+    if not is_conflict(review):
+        raise ValueError(f"review item {review.review_id} is not a conflict: {review.reason}")
+    remote_id: str = review.candidates[0]["remote_id"]
+    return remote_id
+
+
+def conflict_versions(review: Review) -> list[FieldVersions]:
+    """Each conflicting field of a conflict item with its three versions, in field order.
+
+    A screen shows these side by side with a choice per field, without reading the item's
+    candidate dicts itself.
+
+    Raises:
+        ValueError: The item is not a conflict (see :func:`is_conflict`).
+    """
+    if not is_conflict(review):
+        raise ValueError(f"review item {review.review_id} is not a conflict: {review.reason}")
+    chosen = review.choices or {}
+    versions = [
+        FieldVersions(
+            field=str(item["field"]),
+            last_synced=item.get("accounting_base"),
+            crm_base=item.get("crm_base"),
+            crm=item.get("crm_value"),
+            accounting=item.get("accounting_value"),
+            chosen=chosen.get(str(item["field"])),
+        )
+        for item in review.candidates[0]["conflicts"]
+        if isinstance(item, Mapping) and "field" in item
+    ]
+    return sorted(versions, key=lambda v: v.field)

@@ -46,7 +46,13 @@ from finlink.sync._relations import RELATION, SUPPLIER_HALF, refresh_remote, syn
 from finlink.sync._run import AdministrationRun, Run, by_name, describe_error, route_all
 from finlink.sync._unchanged import PRELOAD_THRESHOLD, is_linked, is_unchanged, preload
 from finlink.sync.candidates import CandidateIndex
-from finlink.sync.conflicts import ConflictPolicy, crm_wins
+from finlink.sync.conflicts import (
+    ConflictPolicy,
+    conflict_remote_id,
+    conflict_versions,
+    crm_wins,
+    is_conflict,
+)
 from finlink.sync.matching import DuplicateGroup, MatchPipeline, find_duplicates
 from finlink.sync.payloads import record_fingerprint
 from finlink.sync.readback import pull_open_items, read_project_costs
@@ -60,7 +66,7 @@ from finlink.sync.report import (
 )
 from finlink.sync.routing import DefaultRouter, Router
 from finlink.sync.settings import AdministrationSettings, CrmLookup, EngineHooks
-from finlink.sync.store import StateStore
+from finlink.sync.store import OutboxEntry, ReviewResolution, StateStore
 
 __all__ = ["AdministrationStatus", "SyncEngine"]
 
@@ -435,54 +441,57 @@ class SyncEngine:
         report = SyncReport()
         entries = self.store.claim(limit, self.worker_id, lease_seconds)
         for entry in entries:
-            cls = _ENTITY_TYPES.get(entry.entity)
-            names = list(entry.administrations) if entry.administrations else list(self._backends)
-            run = self._run(only=[n for n in names if n in self._backends])
-            run.outbox_entry = entry.entry_id
-            if cls is None:
-                self.store.release(
-                    entry.entry_id,
-                    self.worker_id,
-                    error=f"unknown entity {entry.entity!r}",
-                    retry_at=self.clock.now() + timedelta(days=1),
-                )
-                continue
-            try:
-                record = from_dict(entry.payload, cls)
-            except ValidationError as error:
-                self._invalid(run, entry.entity, entry.crm_key, error, list(run.administrations))
-                self.store.ack(entry.entry_id, self.worker_id)
-                report.extend(run.report)
-                continue
-            if isinstance(record, Relation | Project):
-                self.lookup.remember(record)
-            run.unlinked = 1
-            if isinstance(record, Relation):
-                for name in run.administrations:
-                    self._refresh(run, name)
-            self._one(
-                run,
-                entry.entity,
-                record,
-                names=list(run.administrations) if isinstance(record, Booking) else None,
-            )
-            run.flush()  # every outcome durable before the entry is acknowledged
-            failures = [o for o in run.report.outcomes if o.status is OutcomeStatus.FAILED]
-            if failures:
-                attempt = entry.attempts + 1
-                delay = min(60.0 * 2 ** (attempt - 1), 3600.0)
-                self.store.release(
-                    entry.entry_id,
-                    self.worker_id,
-                    error=failures[0].error,
-                    retry_at=self.clock.now() + timedelta(seconds=delay),
-                )
-            else:
-                # Outcomes acknowledged the entry where one was written; a skip writes nothing.
-                self.store.ack(entry.entry_id, self.worker_id)
-            self._finish(run, "outbox", self.clock.now())
-            report.extend(run.report)
+            report.extend(self._process_entry(entry))
         return report
+
+    def _process_entry(self, entry: OutboxEntry) -> SyncReport:
+        """Send one claimed outbox entry; release it with a backoff if a write failed."""
+        cls = _ENTITY_TYPES.get(entry.entity)
+        names = list(entry.administrations) if entry.administrations else list(self._backends)
+        run = self._run(only=[n for n in names if n in self._backends])
+        run.outbox_entry = entry.entry_id
+        if cls is None:
+            self.store.release(
+                entry.entry_id,
+                self.worker_id,
+                error=f"unknown entity {entry.entity!r}",
+                retry_at=self.clock.now() + timedelta(days=1),
+            )
+            return run.report
+        try:
+            record = from_dict(entry.payload, cls)
+        except ValidationError as error:
+            self._invalid(run, entry.entity, entry.crm_key, error, list(run.administrations))
+            self.store.ack(entry.entry_id, self.worker_id)
+            return run.report
+        if isinstance(record, Relation | Project):
+            self.lookup.remember(record)
+        run.unlinked = 1
+        if isinstance(record, Relation):
+            for name in run.administrations:
+                self._refresh(run, name)
+        self._one(
+            run,
+            entry.entity,
+            record,
+            names=list(run.administrations) if isinstance(record, Booking) else None,
+        )
+        run.flush()  # every outcome durable before the entry is acknowledged
+        failures = [o for o in run.report.outcomes if o.status is OutcomeStatus.FAILED]
+        if failures:
+            attempt = entry.attempts + 1
+            delay = min(60.0 * 2 ** (attempt - 1), 3600.0)
+            self.store.release(
+                entry.entry_id,
+                self.worker_id,
+                error=failures[0].error,
+                retry_at=self.clock.now() + timedelta(seconds=delay),
+            )
+        else:
+            # Outcomes acknowledged the entry where one was written; a skip writes nothing.
+            self.store.ack(entry.entry_id, self.worker_id)
+        self._finish(run, "outbox", self.clock.now())
+        return run.report
 
     def retry_failed(self, *, limit: int = 1000) -> SyncReport:
         """Send again what failed for a passing reason (the vendor was down, a timeout...).
@@ -491,6 +500,51 @@ class SyncEngine:
         sends them again after fixing them; their reason stays in the error log until then.
         """
         return self.process_outbox(limit=limit)
+
+    def retry(self, administration: str, entity: str, crm_key: str) -> SyncReport:
+        """Try one failed record again now, as a bookkeeper's "retry" button expects.
+
+        The record's change waiting in the outbox is taken out of its backoff and sent at
+        once (to every administration it waits for). On success its error-log entry is
+        cleared; on another failure the entry is updated (one attempt more, the new reason)
+        and the change waits for its next backoff, as after any failure.
+
+        Args:
+            administration: The administration of the error-log entry.
+            entity: The entity name (``relation``, ``project``, ``booking``).
+            crm_key: The CRM key of the record.
+
+        Returns:
+            The report of this one attempt.
+
+        Raises:
+            ConfigurationError: There is no such administration.
+            SyncError: finlink holds nothing it can send for the record (a record refused for
+                its data in a batch sync must come again from the CRM, corrected), or another
+                worker is sending it right now.
+        """
+        self.backend(administration)
+        entry = self.store.claim_record(entity, crm_key, self.worker_id, _RETRY_LEASE_SECONDS)
+        if entry is None:
+            error = self.store.get_error(administration, entity, crm_key)
+            if error is None:
+                raise SyncError(
+                    f"there is nothing to retry for {entity} {crm_key!r} in {administration}: "
+                    "it is not in the error log and has no change waiting to be sent"
+                )
+            raise SyncError(
+                f"finlink has nothing it can send again for {entity} {crm_key!r} in "
+                f"{administration}: the administration refused it ({error.message}). "
+                "Correct the record in the CRM and save it there; the CRM then sends it again."
+            )
+        _log.info(
+            "retrying %s %s now (outbox entry %d, attempt %d)",
+            entity,
+            crm_key,
+            entry.entry_id,
+            entry.attempts + 1,
+        )
+        return self._process_entry(entry)
 
     def resync(self, administration: str, relations: Iterable[Relation]) -> SyncReport:
         """Re-read an administration in full and bring it in line with ``relations``.
@@ -595,6 +649,62 @@ class SyncEngine:
         else:
             self.store.resolve_review(review_id, "create" if create else "dismiss")
 
+    def resolve_conflict(self, review_id: int, choices: Mapping[str, str]) -> None:
+        """Settle a conflict item field by field; the next sync writes exactly those values.
+
+        For each field both sides changed, ``"crm"`` writes the CRM's value to the
+        administration and ``"accounting"`` keeps the administration's (offered to the host as
+        an inbound change). The decision is kept with the item and carried out by the next
+        sync of the record, as long as the CRM record is still as it was when the item was
+        raised; after a later CRM change the record is merged anew.
+
+        Args:
+            review_id: The conflict item (:func:`~finlink.sync.is_conflict` tells them apart).
+            choices: Field name → ``"crm"`` or ``"accounting"``, one for every conflicting
+                field (:func:`~finlink.sync.conflict_versions` lists them).
+
+        Raises:
+            ValueError: A conflicting field has no choice, a field is not one of the item's
+                conflicting fields, or a choice is not ``"crm"``/``"accounting"``; the message
+                names the field.
+            SyncError: The item is unknown, already settled, or not a conflict (decide those
+                with :meth:`resolve_review`).
+        """
+        review = self.store.get_review(review_id)
+        if review is None:
+            raise SyncError(f"there is no review item {review_id}")
+        if not review.is_open:
+            raise SyncError(
+                f"review item {review_id} was already resolved ({review.resolution}); "
+                "raise a new one if the record needs another look"
+            )
+        if not is_conflict(review):
+            raise SyncError(
+                f"review item {review_id} is not a conflict ({review.reason}); "
+                "decide it with resolve_review"
+            )
+        fields = [v.field for v in conflict_versions(review)]
+        for field in fields:
+            if field not in choices:
+                raise ValueError(
+                    f"choices[{field!r}]: missing; every conflicting field needs "
+                    "'crm' or 'accounting'"
+                )
+        for field, side in choices.items():
+            if field not in fields:
+                raise ValueError(
+                    f"choices[{field!r}]: not a conflicting field of review item {review_id} "
+                    f"(those are: {', '.join(fields)})"
+                )
+            if side not in ("crm", "accounting"):
+                raise ValueError(f"choices[{field!r}]: must be 'crm' or 'accounting', not {side!r}")
+        self.store.resolve_review(
+            review_id,
+            ReviewResolution.LINK,
+            remote_id=conflict_remote_id(review),
+            choices={field: choices[field] for field in fields},
+        )
+
     def status(self) -> dict[str, AdministrationStatus]:
         """Per administration: outbox depth, failures, reviews, pending writes, last success."""
         result: dict[str, AdministrationStatus] = {}
@@ -626,6 +736,9 @@ class SyncEngine:
             )
         return result
 
+
+#: How long a retry holds the record's outbox entry: as long as process_outbox's default.
+_RETRY_LEASE_SECONDS = 300.0
 
 #: Below this share of a window's calls left, ``status()`` warns (Exact: 500 of 5,000 a day).
 LOW_BUDGET_SHARE = 0.1
