@@ -9,7 +9,7 @@ from finlink._errors import ServerError
 from finlink.backends.faults import FailWith
 from finlink.backends.memory import InMemoryBackend
 from finlink.clock import SimulatedClock
-from finlink.sync import ConflictPolicy, SQLiteStore, SyncEngine, crm_wins
+from finlink.sync import ConflictPolicy, SQLiteStore, SyncEngine, field_ownership
 from finlink.sync.store import Review
 from finlink.web import WebUser
 from tests.sync.engine_helpers import crm_relation
@@ -54,7 +54,11 @@ def _twins(backend: InMemoryBackend, relation: Relation) -> tuple[str, str]:
     return first, second
 
 
-def build(*, reviews: int = 0, conflict_policy: ConflictPolicy = crm_wins) -> Scenario:
+def build(
+    *,
+    reviews: int = 0,
+    conflict_policy: ConflictPolicy = field_ownership({"email": "manual", "iban": "manual"}),
+) -> Scenario:
     """Two administrations; an ambiguous match (crm-0), a hostile name (crm-1) waiting for
     review, a record that failed for a passing reason (crm-9, in the error log), and
     ``reviews`` more review items for paging."""
@@ -75,6 +79,15 @@ def build(*, reviews: int = 0, conflict_policy: ConflictPolicy = crm_wins) -> Sc
     exact.inject("create_relation", FailWith(outage))
     engine.notify(failing)
     engine.process_outbox()
+    # crm-5 in snelstart:2: both sides change the e-mail address and the IBAN (the policy
+    # leaves those two to a person).
+    owned = crm_relation(5, iban="NL91ABNA0417164300")
+    engine.sync_relations([owned])
+    link = store.get_link("snelstart:2", "relation", "crm-5")
+    assert link is not None
+    snel.edit_relation(link.remote_id, email="boekhouder@firma5.nl", iban="NL20INGB0001234567")
+    owned = attrs.evolve(owned, email="crm@firma5.nl", iban="NL02ABNA0123456789")
+    engine.sync_relations([owned])
     for n in range(reviews):
         store.add_review(
             "snelstart:2",
@@ -90,6 +103,6 @@ def build(*, reviews: int = 0, conflict_policy: ConflictPolicy = crm_wins) -> Sc
         snel=snel,
         store=store,
         engine=engine,
-        crm={r.id: r for r in (plain, hostile, failing)},
+        crm={r.id: r for r in (plain, hostile, failing, owned)},
         twins=twins,
     )

@@ -124,9 +124,23 @@ class Site:
         return str(self.driver.find_element(By.CSS_SELECTOR, css).text)
 
     def click(self, css: str) -> None:
+        """Click something that stays on the page (a radio button)."""
         from selenium.webdriver.common.by import By
 
         self.driver.find_element(By.CSS_SELECTOR, css).click()
+
+    def follow(self, css: str) -> None:
+        """Click a link or button that loads a new page, and wait until it has loaded."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.ui import WebDriverWait
+
+        old = self.driver.find_element(By.TAG_NAME, "html")
+        self.driver.find_element(By.CSS_SELECTOR, css).click()
+        WebDriverWait(self.driver, 20).until(expected_conditions.staleness_of(old))
+        WebDriverWait(self.driver, 20).until(
+            lambda d: d.execute_script("return document.readyState") == "complete"
+        )
 
 
 @pytest.fixture
@@ -163,11 +177,11 @@ def _no_alert(driver: Any) -> bool:
 def test_a_review_resolved_by_a_click_is_carried_out_on_the_next_sync(site: Site) -> None:
     site.get("/reviews")
     site.screenshot("reviews")
-    site.click('a[href="/reviews/1"]')
+    site.follow('a[href="/reviews/1"]')
     assert site.text("h1") == "Review 1: relation crm-0"
     site.screenshot("review")
     chosen = site.scenario.twins[1]
-    site.click("#link-2")
+    site.follow("#link-2")
     assert site.text(".notice") == "Decision saved: the next sync links the record."
     item = site.scenario.store.get_review(1)
     assert item is not None
@@ -178,6 +192,32 @@ def test_a_review_resolved_by_a_click_is_carried_out_on_the_next_sync(site: Site
     assert link.remote_id == chosen
     (record,) = [r for r in site.scenario.exact.stored_relations() if r.remote_id == chosen]
     assert record.data.email == "info@firma0.nl"  # the link brought it in line with the CRM
+
+
+def test_a_retry_from_the_error_log_reaches_the_backend(site: Site) -> None:
+    site.get("/errors")
+    assert "crm-9" in site.text("table.list")
+    site.screenshot("errors")
+    site.follow("button.retry")
+    assert site.text(".notice") == "Sent again: it went through."
+    assert "crm-9" in [r.crm_key for r in site.scenario.exact.stored_relations()]
+    assert site.scenario.store.get_error("exact:1", "relation", "crm-9") is None
+    assert "0 failed record(s)" in site.text("main")
+
+
+def test_a_conflict_decided_field_by_field_in_the_browser(site: Site) -> None:
+    site.get("/conflicts")
+    site.screenshot("conflicts")
+    site.follow('a[href="/conflicts/3"]')
+    assert site.text("h1") == "Conflict 3: relation crm-5"
+    site.click('input[name="choice:email"][value="crm"]')
+    site.click('input[name="choice:iban"][value="accounting"]')
+    site.screenshot("conflict")
+    site.follow("#save")
+    assert site.text(".notice") == "Choices saved: the next sync carries them out."
+    item = site.scenario.store.get_review(3)
+    assert item is not None
+    assert item.choices == {"email": "crm", "iban": "accounting"}
 
 
 def test_a_hostile_relation_name_shows_as_text_and_runs_nothing(site: Site) -> None:
@@ -198,7 +238,7 @@ def test_a_post_without_the_csrf_token_is_refused_in_the_browser(site: Site) -> 
     site.driver.execute_script(
         "document.querySelector('#dismiss').form.querySelector('[name=csrf_token]').remove()"
     )
-    site.click("#dismiss")
+    site.follow("#dismiss")
     assert site.text("h1") == "Not allowed"
     assert "security token" in site.text("p.error")
     assert site.scenario.store.get_review(1).is_open  # type: ignore[union-attr]
@@ -215,14 +255,9 @@ def test_each_page_shows_its_data_and_is_screenshot_for_the_docs(site: Site) -> 
     site.get("/")
     assert site.text("h1") == "Status per administration"
     site.screenshot("status")
-    site.get("/errors")
-    assert "crm-9" in site.text("table.list")
-    site.screenshot("errors")
     site.get("/plan")
     assert "boekhouding@devries.nl" in site.text("table.plan")
     site.screenshot("plan")
     site.get("/open-items")
     assert "F2026-0042" in site.text("table.list")
     site.screenshot("open-items")
-    site.get("/conflicts")
-    site.screenshot("conflicts")

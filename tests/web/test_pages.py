@@ -18,7 +18,7 @@ from finlink.web import WebAction, WebUser, create_app
 from finlink.web._i18n import CATALOGUES
 from tests.web.scenario import SESSION_COOKIE, Scenario, host_authenticate
 
-PAGES = ["/", "/reviews", "/reviews/1", "/conflicts", "/errors", "/plan", "/open-items"]
+PAGES = ["/", "/reviews", "/reviews/1", "/conflicts", "/conflicts/3", "/errors", "/plan", "/open-items"]
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "finlink" / "web" / "templates"
 
 
@@ -230,7 +230,7 @@ def test_the_review_queue_pages_by_keyset_through_every_item(client: TestClient)
         seen += re.findall(r"<td>(\d+)</td>\s*<td><span class=\"name\">", html)
         found = re.search(r'<a rel="next" href="([^"]+)"', html)
         path = found.group(1).replace("&amp;", "&") if found else None
-    assert seen == [str(n) for n in range(1, 33)]
+    assert seen == [str(n) for n in range(1, 34)]
 
 
 def test_the_review_queue_filters_per_administration(client: TestClient) -> None:
@@ -267,7 +267,7 @@ def test_the_status_page_counts_per_administration(client: TestClient) -> None:
     html = client.get("/").text
     assert "exact:1" in html
     assert "snelstart:2" in html
-    assert 'href="/reviews?administration=snelstart%3A2">30</a>' in html
+    assert 'href="/reviews?administration=snelstart%3A2">31</a>' in html
 
 
 def test_the_plan_page_shows_operations_and_changes(client: TestClient) -> None:
@@ -339,3 +339,123 @@ def test_a_shared_csrf_secret_lets_another_process_accept_the_form(scenario: Sce
         cookies = dict(c.cookies)
     with TestClient(second, cookies=cookies) as c:
         assert c.post("/reviews/1", data=form, follow_redirects=False).status_code == 303
+
+
+def test_the_conflicts_page_lists_conflicts_and_not_matches(client: TestClient) -> None:
+    html = client.get("/conflicts").text
+    assert 'href="/conflicts/3"' in html
+    assert "email, iban" in html
+    assert 'href="/conflicts/1"' not in html
+    # The review queue sends a conflict to its own page.
+    assert 'href="/conflicts/3"' in client.get("/reviews").text
+
+
+def test_the_conflict_page_shows_the_three_versions_per_field(client: TestClient) -> None:
+    html = client.get("/conflicts/3").text
+    for value in (
+        "info@firma5.nl",  # last synced
+        "crm@firma5.nl",
+        "boekhouder@firma5.nl",
+        "NL91ABNA0417164300",
+        "NL02ABNA0123456789",
+        "NL20INGB0001234567",
+    ):
+        assert value in html
+    assert 'name="choice:email"' in html
+    assert 'name="choice:iban"' in html
+
+
+def test_a_conflict_decided_per_field_is_carried_out_on_the_next_sync(
+    client: TestClient, scenario: Scenario, actions: list[WebAction]
+) -> None:
+    token = csrf_token(client.get("/conflicts/3").text)
+    form = {"csrf_token": token, "choice:email": "crm", "choice:iban": "accounting"}
+    response = client.post("/conflicts/3", data=form, follow_redirects=False)
+    assert response.status_code == 303
+    item = scenario.store.get_review(3)
+    assert item is not None
+    assert item.choices == {"email": "crm", "iban": "accounting"}
+    assert [(a.action, a.outcome, a.detail) for a in actions] == [
+        ("conflict.resolve", "done", "email=crm, iban=accounting")
+    ]
+    scenario.engine.sync_relations([scenario.crm["crm-5"]])
+    link = scenario.store.get_link("snelstart:2", "relation", "crm-5")
+    assert link is not None
+    remote = scenario.snel.get_relation(link.remote_id).data
+    assert remote.email == "crm@firma5.nl"
+    assert remote.iban == "NL20INGB0001234567"
+
+
+def test_a_conflict_needs_a_choice_for_every_field(client: TestClient, scenario: Scenario) -> None:
+    token = csrf_token(client.get("/conflicts/3").text)
+    response = client.post("/conflicts/3", data={"csrf_token": token, "choice:email": "crm"})
+    assert response.status_code == 400
+    assert "iban" in response.text
+    assert scenario.store.get_review(3).is_open  # type: ignore[union-attr]
+    no_token = client.post("/conflicts/3", data={"choice:email": "crm", "choice:iban": "crm"})
+    assert no_token.status_code == 403
+
+
+def test_retry_from_the_error_log_sends_the_record(
+    client: TestClient, scenario: Scenario, actions: list[WebAction]
+) -> None:
+    token = csrf_token(client.get("/errors").text)
+    form = {
+        "csrf_token": token,
+        "administration": "exact:1",
+        "entity": "relation",
+        "crm_key": "crm-9",
+        "filter_administration": "exact:1",
+    }
+    response = client.post("/errors/retry", data=form, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/errors?administration=exact%3A1&done=retried"
+    assert scenario.store.get_error("exact:1", "relation", "crm-9") is None
+    assert "crm-9" in [r.crm_key for r in scenario.exact.stored_relations()]
+    assert [(a.action, a.target, a.outcome) for a in actions] == [
+        ("error.retry", "exact:1 relation crm-9", "done")
+    ]
+    assert "Sent again: it went through." in client.get("/errors?done=retried").text
+
+
+def test_retry_of_something_finlink_cannot_send_says_why(
+    client: TestClient, scenario: Scenario
+) -> None:
+    token = csrf_token(client.get("/errors").text)
+    form = {"csrf_token": token, "administration": "exact:1", "entity": "relation"}
+    assert client.post("/errors/retry", data={**form, "crm_key": ""}).status_code == 400
+    response = client.post("/errors/retry", data={**form, "crm_key": "crm-unknown"})
+    assert response.status_code == 409
+    assert "That did not work" in response.text
+
+
+def test_the_plan_downloads_as_csv(client: TestClient, actions: list[WebAction]) -> None:
+    response = client.get("/plan.csv")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    assert "crm-9" in response.text
+    assert response.headers["cache-control"] == "no-store"
+    assert [a.action for a in actions] == ["plan.download"]
+
+
+def test_the_open_items_page_shows_payment_status(scenario: Scenario) -> None:
+    from decimal import Decimal
+
+    from finlink.model.readback import OpenItem
+
+    item = OpenItem(
+        administration="exact:1",
+        remote_id="oi-1",
+        remote_relation_id="rel-000001",
+        relation_id="crm-0",
+        invoice_number="F2026-0042",
+        amount=Decimal("1210.00"),
+        open_amount=Decimal("605.00"),
+    )
+    app = create_app(scenario.engine, authenticate=host_authenticate, open_items=lambda: [item])
+    with TestClient(app, cookies={SESSION_COOKIE: "anna-session"}) as c:
+        html = c.get("/open-items").text
+        assert "F2026-0042" in html
+        assert "partly paid" in html
+        assert "deels betaald" in c.get("/open-items", headers={"accept-language": "nl"}).text

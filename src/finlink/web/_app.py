@@ -30,6 +30,7 @@ from starlette.staticfiles import StaticFiles
 from finlink._errors import FinlinkError, SyncError
 from finlink.model.readback import OpenItem
 from finlink.serialization import to_dict
+from finlink.sync.conflicts import conflict_versions
 from finlink.sync.engine import SyncEngine
 from finlink.sync.explain import (
     explain_error,
@@ -415,11 +416,7 @@ class _WebApp:
             {
                 "review": item,
                 "name": record_name(item.payload),
-                "fields": [
-                    str(c.get("field"))
-                    for candidate in item.candidates
-                    for c in candidate.get("conflicts", ())
-                ],
+                "fields": [version.field for version in conflict_versions(item)],
             }
             for item in found
         ]
@@ -444,8 +441,6 @@ class _WebApp:
     ) -> Response:
         if review_kind(review) != "conflict":
             raise _Refused(404, "notfound.body")
-        from finlink.sync import conflict_versions
-
         versions = await run_in_threadpool(conflict_versions, review)
         return self.render(
             page,
@@ -460,8 +455,6 @@ class _WebApp:
 
     async def decide_conflict(self, page: _Page) -> Response:
         """Save a choice per field: ``engine.resolve_conflict``."""
-        from finlink.sync import conflict_versions
-
         review = await self._open_review(page)
         if review_kind(review) != "conflict":
             raise _Refused(404, "notfound.body")
@@ -491,8 +484,8 @@ class _WebApp:
         """The error log with plain-words reasons, filtered and a page at a time."""
         administration = self.administration(page)
         entity = page.request.query_params.get("entity") or None
-        after_text = [page.request.query_params.get(k) or "" for k in ("a", "e", "k")]
-        after = tuple(after_text) if all(after_text) else None
+        a, e, k = (page.request.query_params.get(key) or "" for key in ("a", "e", "k"))
+        after = (a, e, k) if a and e and k else None
 
         def read() -> tuple[list[ErrorEntry], int]:
             entries = self.engine.store.errors(

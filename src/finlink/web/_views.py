@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from finlink.sync.conflicts import is_conflict
 from finlink.sync.report import Operation
 from finlink.sync.store import Review
 
@@ -106,7 +107,7 @@ def compare(
 def review_kind(review: Review) -> str:
     """``match``, ``conflict``, ``duplicate`` or ``other``: which page settles the item."""
     reason = review.reason
-    if reason.startswith("conflict"):
+    if is_conflict(review):
         return "conflict"
     if reason.startswith("possible match"):
         return "match"
