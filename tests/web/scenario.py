@@ -22,6 +22,8 @@ SESSIONS: dict[str, WebUser | None] = {
     "mallory-session": None,
 }
 SESSION_COOKIE = "host_session"
+#: The policy of the scenario: a person decides e-mail and IBAN conflicts.
+PEOPLE_DECIDE = field_ownership({"email": "manual", "iban": "manual"})
 
 
 def host_authenticate(request: object) -> WebUser | None:
@@ -57,7 +59,7 @@ def _twins(backend: InMemoryBackend, relation: Relation) -> tuple[str, str]:
 def build(
     *,
     reviews: int = 0,
-    conflict_policy: ConflictPolicy = field_ownership({"email": "manual", "iban": "manual"}),
+    conflict_policy: ConflictPolicy = PEOPLE_DECIDE,
 ) -> Scenario:
     """Two administrations; an ambiguous match (crm-0), a hostile name (crm-1) waiting for
     review, a record that failed for a passing reason (crm-9, in the error log), and

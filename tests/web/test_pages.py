@@ -18,7 +18,16 @@ from finlink.web import WebAction, WebUser, create_app
 from finlink.web._i18n import CATALOGUES
 from tests.web.scenario import SESSION_COOKIE, Scenario, host_authenticate
 
-PAGES = ["/", "/reviews", "/reviews/1", "/conflicts", "/conflicts/3", "/errors", "/plan", "/open-items"]
+PAGES = [
+    "/",
+    "/reviews",
+    "/reviews/1",
+    "/conflicts",
+    "/conflicts/3",
+    "/errors",
+    "/plan",
+    "/open-items",
+]
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "finlink" / "web" / "templates"
 
 
