@@ -51,7 +51,14 @@ from finlink.web._security import (
     WebUser,
     resolve_user,
 )
-from finlink.web._views import compare, plain, plan_details, record_name, review_kind
+from finlink.web._views import (
+    compare,
+    moment,
+    plain,
+    plan_details,
+    record_name,
+    review_kind,
+)
 
 __all__ = ["create_app"]
 
@@ -212,6 +219,7 @@ class _WebApp:
             href=lambda path, **query: self.href(page.request, path, **query),
             done=page.t(f"done.{done}") if done in _DONE_KEYS else None,
             plain=plain,
+            moment=moment,
             **context,
         )
         return HTMLResponse(html, status_code=status)

@@ -6,6 +6,7 @@ Pure functions over plain data, so the templates only lay out what these return.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import attrs
@@ -18,6 +19,7 @@ __all__ = [
     "FieldRow",
     "compare",
     "flatten",
+    "moment",
     "plain",
     "plan_details",
     "review_kind",
@@ -53,6 +55,14 @@ def plain(value: object) -> str:
     if isinstance(value, (list, tuple, set, frozenset)):
         return ", ".join(plain(v) for v in value)
     return str(value)
+
+
+def moment(value: str | datetime | None) -> str:
+    """A moment as ``2026-01-05 09:00 UTC`` (an ISO text or an aware datetime); empty for None."""
+    if value is None:
+        return ""
+    stamp = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return stamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def flatten(record: Mapping[str, Any] | None, prefix: str = "") -> dict[str, str]:
