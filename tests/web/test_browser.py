@@ -228,7 +228,9 @@ def test_a_hostile_relation_name_shows_as_text_and_runs_nothing(site: Site) -> N
     assert HOSTILE in [cell.text for cell in cells]
     assert site.driver.find_elements(By.TAG_NAME, "script") == []
     assert _no_alert(site.driver)
-    assert HOSTILE in site.text("h1 + p.intro")
+    assert site.text("p.record-name") == f"{HOSTILE} (exact:1)"
+    evidence = [item.text for item in site.driver.find_elements(By.CSS_SELECTOR, "tr.evidence li")]
+    assert f"same name '{HOSTILE}'" in evidence
 
 
 def test_a_post_without_the_csrf_token_is_refused_in_the_browser(site: Site) -> None:

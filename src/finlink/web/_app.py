@@ -53,6 +53,7 @@ from finlink.web._security import (
 )
 from finlink.web._views import (
     compare,
+    field_name,
     moment,
     plain,
     plan_details,
@@ -220,6 +221,7 @@ class _WebApp:
             done=page.t(f"done.{done}") if done in _DONE_KEYS else None,
             plain=plain,
             moment=moment,
+            field=lambda path: field_name(path, page.language),
             **context,
         )
         return HTMLResponse(html, status_code=status)
@@ -353,6 +355,7 @@ class _WebApp:
             status=status,
             nav="reviews",
             review=review,
+            name=record_name(review.payload),
             kind=review_kind(review),
             reason=explain_review(review, page.language),
             candidates=[
@@ -456,6 +459,7 @@ class _WebApp:
             status=status,
             nav="conflicts",
             review=review,
+            name=record_name(review.payload),
             reason=explain_review(review, page.language),
             versions=versions,
             error=error,

@@ -12,12 +12,14 @@ from typing import Any
 import attrs
 
 from finlink.sync.conflicts import is_conflict
+from finlink.sync.explain import field_label
 from finlink.sync.report import Operation
 from finlink.sync.store import Review
 
 __all__ = [
     "FieldRow",
     "compare",
+    "field_name",
     "flatten",
     "moment",
     "plain",
@@ -55,6 +57,16 @@ def plain(value: object) -> str:
     if isinstance(value, (list, tuple, set, frozenset)):
         return ", ".join(plain(v) for v in value)
     return str(value)
+
+
+def field_name(path: str, language: str) -> str:
+    """A field path as a row label: "E-mail address of contact 2", without the article."""
+    label = field_label(path, language)
+    for article in ("the ", "de ", "het "):
+        if label.startswith(article):
+            label = label[len(article) :]
+            break
+    return label[:1].upper() + label[1:]
 
 
 def moment(value: str | datetime | None) -> str:
