@@ -468,3 +468,62 @@ def test_the_open_items_page_shows_payment_status(scenario: Scenario) -> None:
         assert "F2026-0042" in html
         assert "partly paid" in html
         assert "deels betaald" in c.get("/open-items", headers={"accept-language": "nl"}).text
+
+
+def test_status_warnings_are_said_in_both_languages(client: TestClient, scenario: Scenario) -> None:
+    scenario.store.record_failure(
+        "snelstart:2",
+        "relation",
+        "crm-4",
+        kind="AuthenticationError",
+        message="koppelsleutel refused",
+        retriable=False,
+    )
+    english = client.get("/").text
+    assert "The administration refused finlink&#39;s credentials: koppelsleutel refused" in english
+    dutch = client.get("/", headers={"accept-language": "nl"}).text
+    assert "De administratie weigerde de inloggegevens van finlink" in dutch
+
+
+def test_a_nearly_spent_day_budget_and_unknown_outcomes_are_warned_about() -> None:
+    from datetime import UTC, datetime
+
+    from finlink.http import Window, WindowBudget
+    from finlink.sync import AdministrationStatus
+    from finlink.web._views import status_warnings
+
+    day = Window(limit=5000, seconds=86400.0, name="day")
+    minute = Window(limit=60, seconds=60.0, name="minute")
+    status = AdministrationStatus(
+        administration="exact:1",
+        name="Exact",
+        outbox_depth=0,
+        failed=0,
+        review_open=0,
+        pending_intents=2,
+        last_successful_run=None,
+        warnings=("2 write(s) with unknown outcome; the next run checks them", "odd news"),
+        rate_budget=(
+            WindowBudget(window=minute, used=60, remaining=0, resets_at=None),
+            WindowBudget(
+                window=day,
+                used=4800,
+                remaining=200,
+                resets_at=datetime(2026, 1, 6, tzinfo=UTC),
+            ),
+        ),
+    )
+    said = status_warnings(status)
+    assert said == [
+        ("status.warn_pending", {"count": 2}),
+        ("", {"text": "odd news"}),
+        (
+            "status.warn_budget",
+            {
+                "remaining": "200",
+                "limit": "5,000",
+                "window": day.label(),
+                "resets": "2026-01-06 00:00 UTC",
+            },
+        ),
+    ]

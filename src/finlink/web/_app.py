@@ -59,6 +59,7 @@ from finlink.web._views import (
     plan_details,
     record_name,
     review_kind,
+    status_warnings,
 )
 
 __all__ = ["create_app"]
@@ -277,7 +278,12 @@ class _WebApp:
     async def status(self, page: _Page) -> Response:
         """Per administration: queues, failures, reviews, last run, warnings, rate budget."""
         statuses = await run_in_threadpool(self.engine.status)
-        return self.render(page, "status.html", nav="status", statuses=list(statuses.values()))
+        return self.render(
+            page,
+            "status.html",
+            nav="status",
+            statuses=[(s, status_warnings(s)) for s in statuses.values()],
+        )
 
     # -- reviews ---------------------------------------------------------------------------
 

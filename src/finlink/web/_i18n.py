@@ -58,6 +58,12 @@ _EN: Final[Mapping[str, str]] = {
     "status.rate_budget": "API calls left",
     "status.budget_window": "{remaining} of {limit} ({window})",
     "status.no_budget": "No rate limit known for this administration.",
+    "status.warn_credentials": "The administration refused finlink's credentials: {detail}",
+    "status.warn_pending": "{count} write(s) with an unknown outcome; the next run checks them.",
+    "status.warn_budget": (
+        "Rate budget nearly spent: {remaining} of {limit} calls left ({window}); it resets "
+        "at {resets}."
+    ),
     "reviews.title": "Review queue",
     "reviews.intro": (
         "Records finlink would not decide on alone. Open one to compare it with its candidates."
@@ -201,6 +207,14 @@ _NL: Final[Mapping[str, str]] = {
     "status.rate_budget": "Resterende API-aanroepen",
     "status.budget_window": "{remaining} van {limit} ({window})",
     "status.no_budget": "Geen limiet bekend voor deze administratie.",
+    "status.warn_credentials": "De administratie weigerde de inloggegevens van finlink: {detail}",
+    "status.warn_pending": (
+        "{count} schrijfactie(s) met onbekende uitkomst; de volgende run controleert ze."
+    ),
+    "status.warn_budget": (
+        "API-limiet bijna op: nog {remaining} van {limit} aanroepen ({window}); vernieuwt "
+        "om {resets}."
+    ),
     "reviews.title": "Te beoordelen",
     "reviews.intro": (
         "Gegevens waarover finlink niet alleen beslist. Open er een om het te vergelijken "

@@ -12,6 +12,7 @@ from typing import Any
 import attrs
 
 from finlink.sync.conflicts import is_conflict
+from finlink.sync.engine import LOW_BUDGET_SHARE, AdministrationStatus
 from finlink.sync.explain import field_label
 from finlink.sync.report import Operation
 from finlink.sync.store import Review
@@ -25,6 +26,7 @@ __all__ = [
     "plain",
     "plan_details",
     "review_kind",
+    "status_warnings",
 ]
 
 #: Fields that are bookkeeping of the record itself, not something to compare.
@@ -67,6 +69,37 @@ def field_name(path: str, language: str) -> str:
             label = label[len(article) :]
             break
     return label[:1].upper() + label[1:]
+
+
+def status_warnings(status: AdministrationStatus) -> list[tuple[str, dict[str, object]]]:
+    """The status's warnings as ``(message key, values)``, so both languages can say them.
+
+    ``engine.status()`` words its warnings in English; the ones it makes are recognised and
+    said again from the figures (a warning it does not know is shown as it is, key ``""``).
+    """
+    said: list[tuple[str, dict[str, object]]] = []
+    for warning in status.warnings:
+        if warning.startswith("credentials refused: "):
+            said.append(("status.warn_credentials", {"detail": warning.split(": ", 1)[1]}))
+        elif "with unknown outcome" in warning:
+            said.append(("status.warn_pending", {"count": status.pending_intents}))
+        elif not warning.startswith("rate budget nearly spent"):
+            said.append(("", {"text": warning}))
+    for budget in status.rate_budget:
+        window = budget.window
+        if window.seconds >= 3600 and budget.remaining < window.limit * LOW_BUDGET_SHARE:
+            said.append(
+                (
+                    "status.warn_budget",
+                    {
+                        "remaining": f"{budget.remaining:,}",
+                        "limit": f"{window.limit:,}",
+                        "window": window.label(),
+                        "resets": moment(budget.resets_at) or "—",
+                    },
+                )
+            )
+    return said
 
 
 def moment(value: str | datetime | None) -> str:
