@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from decimal import Decimal
 
 import attrs
@@ -189,3 +190,21 @@ def test_duplicates_needs_no_configuration(cli: Cli) -> None:
     cli.config.unlink()
     relations = cli.write_records("relations.json", [crm_relation(0), crm_relation(1)])
     assert cli.invoke("duplicates", "--relations", str(relations)).exit_code == 0
+
+
+def test_plan_writes_the_csv_for_the_accountant(cli: Cli) -> None:
+    relations = cli.write_records("relations.json", [crm_relation(0)])
+    target = cli.folder / "plan.csv"
+    result = cli.invoke("plan", "--relations", str(relations), "--csv", str(target))
+    assert result.exit_code == 0
+    assert "relation: 1 create" in result.stdout
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # a byte-order mark, so Excel reads UTF-8
+    with target.open(encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.DictReader(file))
+    names = [r for r in rows if r["entity"] == "relation" and r["field"] == "name"]
+    assert [(r["administration"], r["kind"], r["new_value"]) for r in names] == [
+        ("bv", "create", crm_relation(0).name),
+        ("stichting", "create", crm_relation(0).name),
+    ]
+    assert cli.backend("bv").stored_relations() == []

@@ -71,6 +71,13 @@ def _print_report(report: SyncReport, as_json: bool) -> None:
 
 @click.command()
 @_input_options
+@click.option(
+    "--csv",
+    "csv_file",
+    type=_FILE,
+    help="Also write the plan as CSV for the accountant (one row per field written; "
+    "Excel-safe cells, UTF-8 with a byte-order mark).",
+)
 @json_option
 @pass_state
 @click.pass_context
@@ -81,6 +88,7 @@ def plan(
     relations: Path | None,
     projects: Path | None,
     bookings: Path | None,
+    csv_file: Path | None,
     as_json: bool,
 ) -> None:
     """Show what a sync would do, without writing anything (a dry run).
@@ -100,6 +108,15 @@ def plan(
     attention = any(
         op.kind in (OperationKind.INVALID, OperationKind.REVIEW) for op in result.operations
     )
+    if csv_file is not None:
+        # utf-8-sig: Excel reads a CSV without a byte-order mark as the local code page, and
+        # "Müller" would come out garbled.
+        with csv_file.open("w", encoding="utf-8-sig", newline="") as file:
+            rows = result.to_csv(
+                file, records=[*inputs.relations, *inputs.projects, *inputs.bookings]
+            )
+        if not state.quiet and not as_json:
+            click.echo(f"Plan written to {csv_file} ({rows} rows).", err=True)
     if as_json:
         dump_json({"ok": not attention, **result.to_dict()})
     else:

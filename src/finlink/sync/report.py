@@ -10,12 +10,15 @@ from __future__ import annotations
 import enum
 import json
 from collections import Counter
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, TextIO
 
 import attrs
 
 from finlink._errors import Problem
+from finlink.model.booking import Booking, Project
+from finlink.model.relation import Relation
+from finlink.sync.plan_export import write_plan_csv
 
 __all__ = [
     "ConflictDecision",
@@ -208,6 +211,15 @@ class Plan:
     def to_json(self) -> str:
         """JSON text."""
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, default=str)
+
+    def to_csv(self, file: TextIO, *, records: Iterable[Relation | Project | Booking] = ()) -> int:
+        """Write the plan as CSV for the accountant; return the rows written (no header).
+
+        One row per operation, per changed field of an update, per field of a create (given
+        the CRM ``records`` the plan was made of) and per conflict; cells are Excel-safe. See
+        :mod:`finlink.sync.plan_export`.
+        """
+        return write_plan_csv(self, file, records=records)
 
 
 @attrs.frozen(kw_only=True)
