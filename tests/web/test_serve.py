@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -108,3 +109,35 @@ def test_the_local_server_listens_on_loopback_only(scenario: object) -> None:
         assert httpx.get(f"{server.url}/", timeout=10).status_code == 403
     finally:
         server.stop()
+
+
+def test_serve_over_the_configuration_shows_its_plan(tmp_path: Path) -> None:
+    from tests.cli.conftest import Cli
+    from tests.sync.engine_helpers import crm_relation
+
+    cli = Cli(tmp_path)
+    relations = cli.write_records("relations.json", [crm_relation(0), crm_relation(1)])
+    control = SandboxControl()
+    state = CliState(backend_factory=cli.factory, environ=cli.environ, sandbox=control)
+    thread = threading.Thread(
+        target=cli.invoke,
+        args=("serve", "--port", "0", "--relations", str(relations)),
+        kwargs={"state": state},
+    )
+    thread.start()
+    try:
+        assert control.ready.wait(60), "finlink serve did not start"
+        assert control.url is not None
+        token = control.credentials["token"]
+        with httpx.Client(base_url=control.url, follow_redirects=True) as browser:
+            status = browser.get(f"/?token={token}")
+            assert status.status_code == 200
+            assert "Demo B.V." in status.text  # the configuration's administration
+            plan = browser.get("/plan").text
+            assert "crm-0" in plan
+            assert "crm-1" in plan
+            assert "create" in plan
+    finally:
+        control.stop.set()
+        thread.join(30)
+    assert cli.links("bv") == []  # planning wrote nothing
