@@ -141,3 +141,47 @@ def test_serve_over_the_configuration_shows_its_plan(tmp_path: Path) -> None:
         control.stop.set()
         thread.join(30)
     assert cli.links("bv") == []  # planning wrote nothing
+
+
+@pytest.mark.slow
+def test_no_page_ever_shows_a_credential_or_token(tmp_path: Path) -> None:
+    """Over the demo's real Exact and SnelStart backends, which hold live secrets."""
+    import re
+
+    from starlette.testclient import TestClient
+
+    from finlink.backends.exact import ExactBackend
+    from finlink.demo import start_demo
+    from finlink.web import WebUser, create_app
+
+    session = start_demo(size=20, state_path=tmp_path / "demo.db")
+    try:
+        secrets: list[str] = []
+        for name in session.engine.administrations:
+            backend = session.engine.backend(name)
+            if isinstance(backend, ExactBackend):
+                secrets.append(backend.oauth.client_secret.reveal())
+                tokens = backend.auth.store.load(backend.auth.key)
+                assert tokens is not None
+                secrets.append(tokens.access_token.reveal())
+                if tokens.refresh_token is not None:
+                    secrets.append(tokens.refresh_token.reveal())
+        assert len(secrets) >= 4
+        app = create_app(
+            session.engine,
+            authenticate=lambda request: WebUser(id="bookkeeper"),
+            plan=session.plan,
+            open_items=lambda: session.open_items,
+        )
+        with TestClient(app) as client:
+            paths = ["/", "/reviews", "/conflicts", "/errors", "/plan", "/plan.csv", "/open-items"]
+            reviews = client.get("/reviews").text
+            paths += sorted(set(re.findall(r'href="(/(?:reviews|conflicts)/\d+)"', reviews)))
+            assert len(paths) > 7, "the demo raised no review to look at"
+            for path in paths:
+                response = client.get(path)
+                assert response.status_code == 200, path
+                for secret in secrets:
+                    assert secret not in response.text, f"{path} shows a secret"
+    finally:
+        session.close()
