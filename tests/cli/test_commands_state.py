@@ -90,6 +90,16 @@ def test_errors_text_and_filters(cli: Cli) -> None:
     assert cli.invoke("errors", "--entity", "relation").exit_code == 0
 
 
+def test_errors_in_plain_dutch_or_english(cli: Cli) -> None:
+    _sync_with_a_refused_booking(cli)
+    status, data = cli.json("errors", "--language", "nl")
+    assert status == 1
+    (entry,) = data["errors"]
+    assert entry["explanation"].startswith("De administratie weigerde het record: ")
+    result = cli.invoke("errors", "--language", "en")
+    assert "The administration refused the record" in result.stdout
+
+
 def test_an_empty_error_log_exits_0(cli: Cli) -> None:
     result = cli.invoke("errors")
     assert result.exit_code == 0

@@ -119,6 +119,26 @@ def test_retry_sends_what_failed_for_a_passing_reason(cli: Cli) -> None:
     assert [link.crm_key for link in cli.links("bv")] == ["crm-0"]
 
 
+def test_retry_of_one_record_sends_it_now_despite_its_backoff(cli: Cli) -> None:
+    cli.backend("bv").inject(
+        "create_relation", FailWith(ServerError("503", status_code=503)), times=2
+    )
+    relations = cli.write_records("relations.json", [crm_relation(0)])
+    assert cli.json("sync", "--relations", str(relations))[0] == 1
+    assert cli.json("retry")[0] == 1  # the second failure: backing off now
+    assert cli.json("retry")[1]["outcomes"] == []  # nothing due yet
+    status, data = cli.json("retry", "--record", "bv", "relation", "crm-0")
+    assert status == 0, data
+    assert outcomes_by(data, "relation") == [("bv", "crm-0", "done")]
+    assert cli.json("errors")[1]["errors"] == []
+
+
+def test_retry_of_a_record_with_nothing_to_send_says_why(cli: Cli) -> None:
+    result = cli.invoke("retry", "--record", "bv", "relation", "crm-404")
+    assert result.exit_code == 1
+    assert "nothing to retry" in result.stderr
+
+
 def test_retry_with_nothing_waiting_says_so(cli: Cli) -> None:
     result = cli.invoke("retry")
     assert result.exit_code == 0

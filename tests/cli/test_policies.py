@@ -72,3 +72,22 @@ def test_a_token_store_in_a_missing_folder_names_the_key(cli: Cli) -> None:
     result = cli.invoke("status")
     assert result.exit_code == 2
     assert "administrations.bv.token_store: token file folder" in result.stderr
+
+
+def test_a_conflict_decided_per_field_on_the_command_line_is_written_by_the_next_sync(
+    cli: Cli,
+) -> None:
+    status, _, remote_id = _conflict(cli, '[conflicts]\npolicy = "manual"\n')
+    assert status == 1
+    (item,) = cli.json("review")[1]["reviews"]
+    refused = cli.invoke("review", "resolve", str(item["id"]), "--field", "iban=both")
+    assert refused.exit_code == 2
+    assert "choices['iban']: must be 'crm' or 'accounting'" in refused.stderr
+    decided = cli.invoke("review", "resolve", str(item["id"]), "--field", "iban=crm")
+    assert decided.exit_code == 0, decided.stderr
+    assert "the next sync writes the chosen values (iban: crm)" in decided.stdout
+    again = cli.write_records("relations3.json", [attrs.evolve(crm_relation(0), iban=CRM_IBAN)])
+    status, data = cli.json("sync", "--relations", str(again))
+    assert status == 0, data
+    assert cli.backend("bv").get_relation(remote_id).data.iban == CRM_IBAN
+    assert cli.json("review")[1]["reviews"] == []

@@ -94,6 +94,14 @@ def list_reviews(
 @click.option("--link", "remote_id", metavar="REMOTE_ID", help="Link to this remote record.")
 @click.option("--create", is_flag=True, help="Create a new remote record after all.")
 @click.option("--dismiss", is_flag=True, help="Do nothing with this record.")
+@click.option(
+    "--field",
+    "fields",
+    metavar="NAME=SIDE",
+    multiple=True,
+    help="For a conflict: keep the 'crm' or the 'accounting' value of field NAME; "
+    "once for every conflicting field.",
+)
 @json_option
 @pass_state
 def resolve(
@@ -103,23 +111,36 @@ def resolve(
     remote_id: str | None,
     create: bool,
     dismiss: bool,
+    fields: tuple[str, ...],
     as_json: bool,
 ) -> None:
-    """Settle review item ID: --link REMOTE_ID, --create or --dismiss (exactly one).
+    """Settle review item ID: --link REMOTE_ID, --create, --dismiss or --field (one kind).
 
     The next ``finlink sync`` of the record carries the decision out: it links to REMOTE_ID
     (and brings it in line), creates a new record without matching, or leaves the record
     alone until it changes in the CRM. ``--link`` refuses a remote record already linked to
-    another CRM record.
+    another CRM record. A conflict can be decided field by field instead:
+    ``--field email=crm --field iban=accounting`` writes the CRM's e-mail address and keeps
+    the accountant's IBAN.
     """
     state.as_json = as_json
     chosen = [
         flag
-        for flag, given in (("--link", remote_id), ("--create", create), ("--dismiss", dismiss))
+        for flag, given in (
+            ("--link", remote_id),
+            ("--create", create),
+            ("--dismiss", dismiss),
+            ("--field", fields),
+        )
         if given
     ]
     if len(chosen) != 1:
-        raise click.UsageError("give exactly one of --link REMOTE_ID, --create, --dismiss")
+        raise click.UsageError(
+            "give exactly one of --link REMOTE_ID, --create, --dismiss, or --field NAME=SIDE"
+        )
+    if fields:
+        _resolve_fields(state, review_id, fields, as_json)
+        return
     store = state.engine().store
     item = store.get_review(review_id)
     if item is None:
@@ -151,4 +172,32 @@ def resolve(
         click.echo(
             f"Review {review_id} ({settled.entity} {settled.crm_key} in "
             f"{settled.administration}): {done[resolution.value]}."
+        )
+
+
+def _resolve_fields(
+    state: CliState, review_id: int, fields: tuple[str, ...], as_json: bool
+) -> None:
+    choices: dict[str, str] = {}
+    for given in fields:
+        name, sep, side = given.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(
+                f"{given!r}: give NAME=crm or NAME=accounting", param_hint="--field"
+            )
+        choices[name.strip()] = side.strip()
+    engine = state.engine()
+    try:
+        engine.resolve_conflict(review_id, choices)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--field") from exc
+    settled = engine.store.get_review(review_id)
+    assert settled is not None  # just resolved
+    if as_json:
+        dump_json({"ok": True, "review": {**_review_dict(settled), "choices": choices}})
+    else:
+        decided = ", ".join(f"{name}: {side}" for name, side in sorted(choices.items()))
+        click.echo(
+            f"Review {review_id} ({settled.entity} {settled.crm_key} in "
+            f"{settled.administration}): the next sync writes the chosen values ({decided})."
         )

@@ -12,6 +12,7 @@ from finlink.cli.state import CliState, pass_state
 from finlink.http import MemoryRateLimitState, WindowBudget
 from finlink.model.readback import OpenItem
 from finlink.sync import SyncEngine
+from finlink.sync.explain import explain_error
 from finlink.sync.store import ErrorEntry
 
 __all__ = ["errors", "open_items", "status"]
@@ -132,14 +133,21 @@ def _error_dict(entry: ErrorEntry) -> dict[str, Any]:
 @click.command()
 @click.option("-a", "--administration", help="Only this administration.")
 @click.option("--entity", help="Only this entity (relation, contact, project, booking).")
+@click.option(
+    "--language",
+    type=click.Choice(["nl", "en"]),
+    help="Give each reason as a plain sentence for a bookkeeper, in Dutch or English.",
+)
 @json_option
 @pass_state
 @click.pass_context
 def errors(
     ctx: click.Context,
     state: CliState,
+    *,
     administration: str | None,
     entity: str | None,
+    language: str | None,
     as_json: bool,
 ) -> None:
     """The error log in plain words: which record failed where, on which field and why.
@@ -149,8 +157,20 @@ def errors(
     """
     state.as_json = as_json
     entries = state.engine().store.errors(administration, entity)
+
+    def reason(entry: ErrorEntry) -> str:
+        return explain_error(entry, language) if language else entry.message
+
     if as_json:
-        dump_json({"ok": not entries, "errors": [_error_dict(e) for e in entries]})
+        dump_json(
+            {
+                "ok": not entries,
+                "errors": [
+                    {**_error_dict(e), **({"explanation": reason(e)} if language else {})}
+                    for e in entries
+                ],
+            }
+        )
     else:
         print_table(
             "Records that failed",
@@ -173,7 +193,7 @@ def errors(
                     e.vendor_code or "",
                     str(e.attempts),
                     "automatic" if e.retriable else "after a fix",
-                    e.message,
+                    reason(e),
                 )
                 for e in entries
             ],

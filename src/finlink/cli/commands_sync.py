@@ -164,18 +164,31 @@ def sync(
 
 @click.command()
 @click.option("--limit", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option(
+    "--record",
+    nargs=3,
+    metavar="ADMINISTRATION ENTITY CRM_KEY",
+    help="Only this record from the error log, now, whatever its backoff.",
+)
 @json_option
 @pass_state
 @click.pass_context
-def retry(ctx: click.Context, state: CliState, limit: int, as_json: bool) -> None:
+def retry(
+    ctx: click.Context,
+    state: CliState,
+    limit: int,
+    record: tuple[str, str, str] | None,
+    as_json: bool,
+) -> None:
     """Send again what failed for a passing reason (the vendor was down, a timeout).
 
     Records refused for their data stay in ``finlink errors`` until the CRM sends them again,
-    fixed. Waiting changes are sent once their backoff is over.
+    fixed. Waiting changes are sent once their backoff is over; ``--record`` sends one record
+    at once.
     """
     state.as_json = as_json
     engine = state.engine()
-    report = engine.retry_failed(limit=limit)
+    report = engine.retry(*record) if record else engine.retry_failed(limit=limit)
     _print_report(report, as_json)
     ctx.exit(_report_status(engine, report))
 

@@ -146,6 +146,40 @@ class PageBehaviours:
         assert store.errors(OTHER, after=(ADM, REL, "zzz")) == store.errors(OTHER)
         assert store.errors(after=(OTHER, REL, "C-1")) == []
 
+    def test_any_key_starts_a_page_right_after_it_whatever_the_filter(
+        self, store: StateStore
+    ) -> None:
+        """Any key starts a page right after it whatever the filter."""
+        keys = [
+            (adm, entity, key)
+            for adm in (ADM, OTHER)
+            for entity in (PRJ, REL)
+            for key in ("C-1", "C-2")
+        ]
+        for adm, entity, key in keys:
+            store.record_failure(
+                adm, entity, key, kind="ServerError", message="503", retriable=True
+            )
+        # Keys of entries and keys between, before and after them (a page may start at a key
+        # whose entry was cleared meanwhile, or from another filter's log).
+        starts = [*keys, (ADM, REL, "C-15"), ("a", "z", "z"), (ADM, "booking", ""), ("zz", "", "")]
+        filters: list[tuple[str | None, str | None]] = [
+            (None, None),
+            (ADM, None),
+            (OTHER, None),
+            (None, REL),
+            (None, PRJ),
+            (ADM, REL),
+            (OTHER, PRJ),
+        ]
+        for only_adm, only_entity in filters:
+            log = store.errors(only_adm, only_entity)
+            for start in starts:
+                expected = [e for e in log if (e.administration, e.entity, e.crm_key) > start]
+                got = store.errors(only_adm, only_entity, after=start)
+                assert got == expected, (only_adm, only_entity, start)
+                assert store.errors(only_adm, only_entity, after=start, limit=1) == expected[:1]
+
     def test_the_error_log_refuses_a_bad_page(self, store: StateStore) -> None:
         """The error log refuses a bad page."""
         with pytest.raises(ValueError, match="limit"):

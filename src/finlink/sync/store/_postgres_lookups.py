@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Literal, LiteralString
 
 from finlink.sync.store import _postgres_rows as rows
+from finlink.sync.store._paging import error_keyset
 from finlink.sync.store._postgres_connection import Conn
 from finlink.sync.store._records import ErrorEntry, Intent, Link
 
@@ -18,6 +19,7 @@ __all__ = [
     "delete_row",
     "error",
     "errors",
+    "errors_page_query",
     "fingerprints_page",
     "get_cursor",
     "intent",
@@ -139,11 +141,10 @@ def error(conn: Conn, key: Key) -> ErrorEntry | None:
     return None if row is None else rows.error_entry(row)
 
 
-def _error_filter(
+def _error_where(
     namespace: str, administration: str | None, entity: str | None
-) -> tuple[list[str], list[object]]:
-    clauses = ["namespace = %s"]
-    params: list[object] = [namespace]
+) -> tuple[list[str], list[str]]:
+    clauses, params = ["namespace = %s"], [namespace]
     if administration is not None:
         clauses.append("administration = %s")
         params.append(administration)
@@ -151,6 +152,39 @@ def _error_filter(
         clauses.append("entity = %s")
         params.append(entity)
     return clauses, params
+
+
+def errors_page_query(
+    namespace: str,
+    administration: str | None,
+    entity: str | None,
+    after: tuple[str, str, str] | None,
+    limit: int | None,
+) -> tuple[str, list[object]] | None:
+    """The statement and parameters of one page of a tenant's error log; None when empty.
+
+    Fixed fragments only (values as parameters); the keyset is rewritten on the columns the
+    filter leaves free, so a page is one range of the primary key or ``errors_by_entity``.
+    """
+    clauses, values = _error_where(namespace, administration, entity)
+    params: list[object] = list(values)
+    if after is not None:
+        keyset = error_keyset(administration, entity, after)
+        if keyset is None:
+            return None
+        condition, extra = keyset
+        if condition:
+            clauses.append(condition.format(*(["%s"] * len(extra))))
+            params.extend(extra)
+    where = " AND ".join(clauses)
+    sql = (
+        f"SELECT * FROM finlink_errors WHERE {where} "  # noqa: S608
+        "ORDER BY administration, entity, crm_key"
+    )
+    if limit is not None:
+        sql += " LIMIT %s"
+        params.append(limit)
+    return sql, params
 
 
 def errors(
@@ -163,24 +197,17 @@ def errors(
     limit: int | None = None,
 ) -> list[ErrorEntry]:
     """Return the error log (of one administration and/or entity), ordered by key, paged."""
-    # Fixed fragments only, values as parameters: each case is a range over the primary key
-    # (the row comparison uses the columns' "C" collation, the order of links()).
-    clauses, params = _error_filter(namespace, administration, entity)
-    if after is not None:
-        clauses.append("(administration, entity, crm_key) > (%s, %s, %s)")
-        params.extend(after)
-    where = " AND ".join(clauses)  # fixed fragments; every value is a parameter
-    sql = f"SELECT * FROM finlink_errors WHERE {where} ORDER BY administration, entity, crm_key"  # noqa: S608
-    if limit is not None:
-        sql += " LIMIT %s"
-        params.append(limit)
+    query = errors_page_query(namespace, administration, entity, after, limit)
+    if query is None:
+        return []
+    sql, params = query
     return [rows.error_entry(row) for row in conn.execute(sql.encode(), params)]
 
 
 def count_errors(conn: Conn, namespace: str, administration: str | None, entity: str | None) -> int:
     """Count the error-log entries (of one administration and/or entity)."""
-    clauses, params = _error_filter(namespace, administration, entity)
-    where = " AND ".join(clauses)  # fixed fragments; every value is a parameter
+    clauses, params = _error_where(namespace, administration, entity)
+    where = " AND ".join(clauses)
     sql = f"SELECT COUNT(*) AS n FROM finlink_errors WHERE {where}"  # noqa: S608
     row = conn.execute(sql.encode(), params).fetchone()
     assert row is not None  # COUNT(*) always gives a row

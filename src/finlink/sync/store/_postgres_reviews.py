@@ -11,7 +11,15 @@ from finlink.sync.store._postgres_connection import Conn
 from finlink.sync.store._postgres_lookups import Key
 from finlink.sync.store._records import Review, ReviewResolution, Run, canonical_json
 
-__all__ = ["add_review", "fetch_review", "last_run", "list_reviews", "record_run", "resolve_review"]
+__all__ = [
+    "add_review",
+    "fetch_review",
+    "last_run",
+    "list_reviews",
+    "page_sql",
+    "record_run",
+    "resolve_review",
+]
 
 
 def fetch_review(
@@ -95,6 +103,25 @@ def resolve_review(
     return rows.review(settled)
 
 
+def page_sql(*, administration: bool, open_only: bool, after: bool, limit: bool) -> str:
+    """The statement of one page of a tenant's reviews, for these filters.
+
+    Built from fixed fragments (the values go as parameters: namespace, administration,
+    after, limit, those given) so each case is a plain range over one of the paging indexes,
+    which a ``(%s IS NULL OR ...)`` filter would hide.
+    """
+    clauses = ["namespace = %s"]
+    if administration:
+        clauses.append("administration = %s")
+    if open_only:
+        clauses.append("resolution IS NULL")
+    if after:
+        clauses.append("review_id > %s")
+    where = " AND ".join(clauses)
+    sql = f"SELECT * FROM finlink_reviews WHERE {where} ORDER BY review_id"  # noqa: S608
+    return sql + " LIMIT %s" if limit else sql
+
+
 def list_reviews(
     conn: Conn,
     namespace: str,
@@ -105,23 +132,13 @@ def list_reviews(
     limit: int | None = None,
 ) -> list[Review]:
     """Return review items by review_id, a page at a time."""
-    # Built from fixed fragments (the values stay parameters) so each case is a plain range
-    # over one of the paging indexes, which a "(%s IS NULL OR ...)" filter would hide.
-    clauses = ["namespace = %s"]
-    params: list[object] = [namespace]
-    if administration is not None:
-        clauses.append("administration = %s")
-        params.append(administration)
-    if open_only:
-        clauses.append("resolution IS NULL")
-    if after is not None:
-        clauses.append("review_id > %s")
-        params.append(after)
-    where = " AND ".join(clauses)  # fixed fragments; every value is a parameter
-    sql = f"SELECT * FROM finlink_reviews WHERE {where} ORDER BY review_id"  # noqa: S608
-    if limit is not None:
-        sql += " LIMIT %s"
-        params.append(limit)
+    sql = page_sql(
+        administration=administration is not None,
+        open_only=open_only,
+        after=after is not None,
+        limit=limit is not None,
+    )
+    params = [p for p in (namespace, administration, after, limit) if p is not None]
     return [rows.review(row) for row in conn.execute(sql.encode(), params)]
 
 

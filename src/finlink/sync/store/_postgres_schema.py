@@ -175,6 +175,12 @@ _V2 = (
         ON finlink_reviews (namespace, review_id) WHERE resolution IS NULL""",
     """CREATE INDEX finlink_reviews_by_administration
         ON finlink_reviews (namespace, administration, review_id)""",
+    # Reviews are listed by review_id now; the created_at order of version 1 is gone.
+    "DROP INDEX finlink_reviews_by_namespace",
+    "CREATE INDEX finlink_reviews_by_id ON finlink_reviews (namespace, review_id)",
+    # The error log of one entity across every administration, in the log's order.
+    """CREATE INDEX finlink_errors_by_entity
+        ON finlink_errors (namespace, entity, administration, crm_key)""",
 )
 
 #: Every migration, in order. Append only: a released step is never edited.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Literal
@@ -15,6 +16,25 @@ from finlink.sync.store import _sqlite_schema as schema
 __all__ = ["SQLiteConnection"]
 
 logger = logging.getLogger(__name__)
+
+
+def _set_wal(conn: sqlite3.Connection, timeout: float) -> None:
+    """Switch to WAL, waiting up to ``timeout`` for a lock another opener holds.
+
+    SQLite answers "database is locked" to the switch at once, without its busy handler,
+    while another process opening the same new file holds a lock (it is migrating the
+    schema): wait for it as ``busy_timeout`` waits for any other lock.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
+        else:
+            return
 
 
 class SQLiteConnection:
@@ -52,7 +72,7 @@ class SQLiteConnection:
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
             # WAL: readers do not block the writer, and a commit is one append (+ fsync).
-            conn.execute("PRAGMA journal_mode = WAL")
+            _set_wal(conn, busy_timeout)
             conn.execute(f"PRAGMA synchronous = {synchronous}")
             conn.execute("PRAGMA foreign_keys = ON")
             # Looked up at call time, so tests can put a longer migration list in place.

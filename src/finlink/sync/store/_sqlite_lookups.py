@@ -6,6 +6,7 @@ import sqlite3
 from typing import Literal
 
 from finlink.sync.store import _sqlite_rows as rows
+from finlink.sync.store._paging import error_keyset
 from finlink.sync.store._records import ErrorEntry, Intent, Link
 
 __all__ = [
@@ -13,6 +14,7 @@ __all__ = [
     "error",
     "count_errors",
     "errors",
+    "errors_page_query",
     "fingerprints_page",
     "intent",
     "link",
@@ -107,9 +109,8 @@ def error(conn: sqlite3.Connection, key: Key) -> ErrorEntry | None:
     return None if row is None else rows.error_entry(row)
 
 
-def _error_filter(administration: str | None, entity: str | None) -> tuple[list[str], list[object]]:
-    clauses: list[str] = []
-    params: list[object] = []
+def _error_where(administration: str | None, entity: str | None) -> tuple[list[str], list[str]]:
+    clauses, params = [], []
     if administration is not None:
         clauses.append("administration = ?")
         params.append(administration)
@@ -117,6 +118,39 @@ def _error_filter(administration: str | None, entity: str | None) -> tuple[list[
         clauses.append("entity = ?")
         params.append(entity)
     return clauses, params
+
+
+def errors_page_query(
+    administration: str | None,
+    entity: str | None,
+    after: tuple[str, str, str] | None,
+    limit: int | None,
+) -> tuple[str, list[object]] | None:
+    """The statement and parameters of one page of the error log; None for an empty page.
+
+    Built from fixed fragments (values as parameters) so each case is one range of an index:
+    the primary key, or ``errors_by_entity`` for one entity in every administration.
+    """
+    clauses, values = _error_where(administration, entity)
+    params: list[object] = list(values)
+    if after is not None:
+        keyset = error_keyset(administration, entity, after)
+        if keyset is None:
+            return None
+        condition, extra = keyset
+        if condition:
+            clauses.append(condition.format(*("?" * len(extra))))
+            params.extend(extra)
+    by_entity = entity is not None and administration is None
+    hint = " INDEXED BY errors_by_entity" if by_entity else ""
+    sql = f"SELECT * FROM errors{hint}"  # noqa: S608 (fixed fragments; values are parameters)
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    sql += " ORDER BY administration, entity, crm_key"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return sql, params
 
 
 def errors(
@@ -128,28 +162,17 @@ def errors(
     limit: int | None = None,
 ) -> list[ErrorEntry]:
     """Return the error log (of one administration and/or entity), ordered by key, paged."""
-    # Fixed fragments only, values as parameters: each case is a range over the primary key.
-    clauses, params = _error_filter(administration, entity)
-    if after is not None:
-        clauses.append("(administration, entity, crm_key) > (?, ?, ?)")
-        params.extend(after)
-    sql = "SELECT * FROM errors"
-    if clauses:
-        sql += " WHERE " + " AND ".join(clauses)
-    sql += " ORDER BY administration, entity, crm_key"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
-    return [rows.error_entry(row) for row in conn.execute(sql, params)]
+    query = errors_page_query(administration, entity, after, limit)
+    if query is None:
+        return []
+    return [rows.error_entry(row) for row in conn.execute(*query)]
 
 
 def count_errors(conn: sqlite3.Connection, administration: str | None, entity: str | None) -> int:
     """Count the error-log entries (of one administration and/or entity)."""
-    clauses, params = _error_filter(administration, entity)
-    sql = "SELECT COUNT(*) FROM errors"
-    if clauses:
-        sql += " WHERE " + " AND ".join(clauses)
-    return int(conn.execute(sql, params).fetchone()[0])
+    clauses, params = _error_where(administration, entity)
+    where = " WHERE " + " AND ".join(clauses) if clauses else ""
+    return int(conn.execute(f"SELECT COUNT(*) FROM errors{where}", params).fetchone()[0])  # noqa: S608
 
 
 def delete_row(conn: sqlite3.Connection, table: Table, key: Key) -> bool:
@@ -161,7 +184,9 @@ def status_counts(conn: sqlite3.Connection, administration: str) -> tuple[int, i
     """Return (failed records, open review items, pending intents) of one administration."""
     row = conn.execute(
         "SELECT (SELECT COUNT(*) FROM errors WHERE administration = ?), "
-        "(SELECT COUNT(*) FROM reviews WHERE administration = ? AND resolution IS NULL), "
+        # Named: the planner would take the administration's index of every item.
+        "(SELECT COUNT(*) FROM reviews INDEXED BY reviews_open_by_administration "
+        "WHERE administration = ? AND resolution IS NULL), "
         "(SELECT COUNT(*) FROM intents WHERE administration = ?)",
         (administration, administration, administration),
     ).fetchone()

@@ -9,7 +9,15 @@ from finlink._errors import SyncError
 from finlink.sync.store import _sqlite_rows as rows
 from finlink.sync.store._records import Review, ReviewResolution, Run, canonical_json
 
-__all__ = ["add_review", "fetch_review", "last_run", "list_reviews", "record_run", "resolve_review"]
+__all__ = [
+    "add_review",
+    "fetch_review",
+    "last_run",
+    "list_reviews",
+    "page_sql",
+    "record_run",
+    "resolve_review",
+]
 
 
 def fetch_review(conn: sqlite3.Connection, review_id: int) -> Review | None:
@@ -92,6 +100,36 @@ def resolve_review(
     return settled
 
 
+def page_sql(*, administration: bool, open_only: bool, after: bool, limit: bool) -> str:
+    """The statement of one page of reviews, for these filters (values go as parameters).
+
+    Built from fixed fragments, never from the values, so each case is a plain range over
+    one of the paging indexes; a ``(? IS NULL OR ...)`` filter would keep SQLite from using
+    them. Parameters in order: administration, after, limit (those given).
+    """
+    clauses = []
+    if administration:
+        clauses.append("administration = ?")
+    if open_only:
+        clauses.append("resolution IS NULL")
+    if after:
+        clauses.append("review_id > ?")
+    # The index is named, not left to the planner: without statistics it may take the
+    # administration's full index for open items and read past every settled one.
+    if administration:
+        index = "reviews_open_by_administration" if open_only else "reviews_by_administration"
+    else:
+        index = "reviews_open" if open_only else ""
+    hint = f" INDEXED BY {index}" if index else ""
+    sql = f"SELECT * FROM reviews{hint}"  # noqa: S608 (fixed fragments; values are parameters)
+    if clauses:
+        sql += " WHERE " + " AND ".join(clauses)
+    sql += " ORDER BY review_id"
+    if limit:
+        sql += " LIMIT ?"
+    return sql
+
+
 def list_reviews(
     conn: sqlite3.Connection,
     administration: str | None,
@@ -101,26 +139,13 @@ def list_reviews(
     limit: int | None = None,
 ) -> list[Review]:
     """Return review items by review_id, a page at a time."""
-    # Built from fixed fragments (never from the values, which stay parameters) so each
-    # case is a plain range over one of the paging indexes; a "(? IS NULL OR ...)" filter
-    # would keep SQLite from using them.
-    clauses: list[str] = []
-    params: list[object] = []
-    if administration is not None:
-        clauses.append("administration = ?")
-        params.append(administration)
-    if open_only:
-        clauses.append("resolution IS NULL")
-    if after is not None:
-        clauses.append("review_id > ?")
-        params.append(after)
-    sql = "SELECT * FROM reviews"
-    if clauses:
-        sql += " WHERE " + " AND ".join(clauses)
-    sql += " ORDER BY review_id"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
+    sql = page_sql(
+        administration=administration is not None,
+        open_only=open_only,
+        after=after is not None,
+        limit=limit is not None,
+    )
+    params = [p for p in (administration, after, limit) if p is not None]
     return [rows.review(row) for row in conn.execute(sql, params)]
 
 

@@ -147,11 +147,15 @@ _V2 = (
     # A conflict decided field by field keeps its choices with the item (JSON object).
     "ALTER TABLE reviews ADD COLUMN choices TEXT",
     # The review page reads one page of open items at a time, by review_id after the last
-    # one shown: these indexes make that a range read, however long the queue.
+    # one shown: these indexes make that a range read, however long the queue. They are not
+    # partial: "resolution IS NULL" is then an index term, so counting the open items (for
+    # "page x of y") reads the index alone.
     """CREATE INDEX reviews_open_by_administration
-        ON reviews (administration, review_id) WHERE resolution IS NULL""",
-    "CREATE INDEX reviews_open ON reviews (review_id) WHERE resolution IS NULL",
+        ON reviews (administration, resolution, review_id)""",
+    "CREATE INDEX reviews_open ON reviews (resolution, review_id)",
     "CREATE INDEX reviews_by_administration ON reviews (administration, review_id)",
+    # The error log of one entity across every administration, in the log's order.
+    "CREATE INDEX errors_by_entity ON errors (entity, administration, crm_key)",
 )
 
 #: Every migration, in order. Append only: a released step is never edited.
