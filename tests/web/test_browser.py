@@ -65,8 +65,13 @@ def driver() -> Iterator[Any]:
         options.add_argument(flag)
     options.add_argument("--window-size=1100,760")
     options.add_argument("--lang=en-GB")
-    # An explicit driver path: Selenium Manager never looks for (or downloads) a driver.
-    chrome = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    # An explicit driver path: Selenium Manager never looks for (or downloads) a driver;
+    # and were it ever asked, offline mode forbids it any download.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SE_OFFLINE", "true")
+        chrome = webdriver.Chrome(
+            service=Service(executable_path=str(CHROMEDRIVER)), options=options
+        )
     try:
         yield chrome
     finally:
