@@ -14,6 +14,7 @@ from finlink.model.relation import Relation
 from finlink.sync._run import AdministrationRun, Run
 from finlink.sync.candidates import CandidateIndex, relation_keys
 from finlink.sync.decisions import MatchDecision, MatchOutcome
+from finlink.sync.payloads import relation_payload
 from finlink.sync.report import OperationKind
 
 __all__ = ["MatchResult", "match_relation", "remember_created"]
@@ -105,7 +106,7 @@ def match_relation(
             kind=OperationKind.REVIEW,
             match=info,
             reason=f"possible match ({decision.rule}, {decision.score}): {decision.explanation}",
-            candidates=(*(top if best else ()), *candidates),
+            candidates=_with_records(adm, index, (*(top if best else ()), *candidates)),
         )
     run.flush()  # a link this run made but has not committed yet must be seen here
     taken = run.store.get_link_by_remote(name, entity, best)
@@ -115,12 +116,41 @@ def match_relation(
             match=info,
             reason=f"matches {best} ({decision.explanation}), which is already linked to CRM "
             f"relation {taken.crm_key}: a duplicate in the CRM?",
-            candidates=({"remote_id": best, "score": decision.score}, *candidates),
+            candidates=_with_records(
+                adm, index, ({"remote_id": best, "score": decision.score}, *candidates)
+            ),
         )
     record = adm.records.get(best) if adm.records else None
     if record is None:
         record = adm.backend.get_relation(best)
     return MatchResult(kind=OperationKind.LINK, record=record, match=info)
+
+
+#: Up to this many indexed relations, the candidates' records are looked up in the index by
+#: a scan; a larger index comes from a full read, whose records are kept by id anyway.
+_SCANNED_INDEX = 1000
+
+
+def _with_records(
+    adm: AdministrationRun, index: CandidateIndex, candidates: tuple[dict[str, Any], ...]
+) -> tuple[dict[str, Any], ...]:
+    """The candidates with their remote records (``"record"``, the review payload's form).
+
+    A review screen then shows each candidate beside the CRM record without calling the
+    vendor; the records are at hand here, read for matching.
+    """
+    wanted = {c.get("remote_id") for c in candidates} - {None}
+    found: dict[str, Relation] = {}
+    if adm.records is not None:
+        found = {r: adm.records[r].data for r in wanted if r in adm.records}
+    if len(found) < len(wanted) and len(index) <= _SCANNED_INDEX:
+        found.update({k.record_id: k.relation for k in index if k.record_id in wanted - set(found)})
+    return tuple(
+        {**c, "record": relation_payload(found[c["remote_id"]])}
+        if c.get("remote_id") in found
+        else c
+        for c in candidates
+    )
 
 
 def _describe(decision: MatchDecision) -> dict[str, Any]:
