@@ -527,3 +527,21 @@ def test_a_nearly_spent_day_budget_and_unknown_outcomes_are_warned_about() -> No
             },
         ),
     ]
+
+
+def test_opening_a_review_shows_the_kept_candidates_without_calling_the_vendor(
+    client: TestClient, scenario: Scenario
+) -> None:
+    scenario.exact.calls.clear()
+    html = client.get("/reviews/1").text
+    assert "030 123 4567" in html  # the second twin's phone, from the record kept
+    assert dict(scenario.exact.calls) == {}
+
+
+def test_a_candidate_without_a_kept_record_is_read_or_said_to_be_unreadable(
+    client: TestClient, scenario: Scenario
+) -> None:
+    # The bulk items were raised without records, and r-0 exists nowhere.
+    html = client.get("/reviews/4").text
+    assert "could not be read from the administration" in html
+    assert scenario.snel.calls["get_relation"] == 1

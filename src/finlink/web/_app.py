@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -330,11 +330,21 @@ class _WebApp:
         return review
 
     def _candidate_record(
-        self, review: Review, remote_id: str
+        self, review: Review, candidate: Mapping[str, Any]
     ) -> tuple[dict[str, Any] | None, str]:
-        """The candidate as the administration holds it now, or why it cannot be read."""
+        """The candidate's record, or why it cannot be shown.
+
+        The engine keeps each candidate's record with the item (read while matching), so
+        showing it costs no call to the vendor; only an item raised by an older finlink,
+        without it, is read from the administration.
+        """
+        kept = candidate.get("record")
+        if isinstance(kept, Mapping):
+            return dict(kept), ""
         try:
-            record = self.engine.backend(review.administration).get_relation(remote_id)
+            record = self.engine.backend(review.administration).get_relation(
+                str(candidate["remote_id"])
+            )
         except FinlinkError as error:
             return None, str(error)
         return to_dict(record.data), ""
@@ -349,9 +359,7 @@ class _WebApp:
     ) -> Response:
         candidates = [c for c in review.candidates if c.get("remote_id")]
         read = (
-            await run_in_threadpool(
-                lambda: [self._candidate_record(review, str(c["remote_id"])) for c in candidates]
-            )
+            await run_in_threadpool(lambda: [self._candidate_record(review, c) for c in candidates])
             if review.entity.startswith("relation") and review_kind(review) != "conflict"
             else [(None, "") for _ in candidates]
         )
