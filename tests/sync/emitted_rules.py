@@ -116,11 +116,12 @@ def emitted_rules(source: Path = SOURCE) -> dict[str, set[str]]:
                     {(a.asname or a.name): by_name[a.name] for a in node.names if a.name in by_name}
                 )
         for node in ast.walk(tree):
-            names: list[str] = []
             if isinstance(node, ast.Call):
-                names = _in_call(node, local)
+                names, line = _in_call(node, local), node.lineno
             elif isinstance(node, ast.FunctionDef):
-                names = _in_breaches(node)
+                names, line = _in_breaches(node), node.lineno
+            else:
+                continue
             for value in names:
-                rules.setdefault(value, set()).add(f"{path.relative_to(source)}:{node.lineno}")
+                rules.setdefault(value, set()).add(f"{path.relative_to(source)}:{line}")
     return rules

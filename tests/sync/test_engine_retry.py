@@ -58,6 +58,22 @@ def test_a_retry_that_fails_again_counts_the_attempt_and_keeps_the_record_retrya
     assert world.store.get_error(ADM, "relation", "crm-0") is None
 
 
+def test_a_retry_while_the_administration_cannot_be_read_is_counted_with_its_reason() -> None:
+    world = _failed_while_down()
+    world.exact.inject("read_relations", FailWith(ServerError("read down", status_code=503)))
+    report = world.engine.retry(ADM, "relation", "crm-0")
+    assert not report.ok
+    error = world.store.get_error(ADM, "relation", "crm-0")
+    assert error is not None
+    assert error.attempts == 3
+    assert error.retriable
+    assert "read down" in error.message
+    assert world.store.outbox_depth() == 1
+    # The vendor is back: the next press goes through.
+    assert world.engine.retry(ADM, "relation", "crm-0").ok
+    assert world.store.get_error(ADM, "relation", "crm-0") is None
+
+
 def test_a_record_refused_for_its_data_must_come_again_from_the_crm() -> None:
     world = World(single=True)
     world.exact.inject(

@@ -39,10 +39,11 @@ def test_an_ambiguous_match_keeps_each_candidates_record_for_a_side_by_side_view
     (item,) = engine.store.reviews()
     records = {c["remote_id"]: c.get("record") for c in item.candidates}
     assert set(records) == {first, second}
-    assert records[first] is not None
-    assert records[first]["name"] == "Bakkerij De Vries"
+    record = records[first]
+    assert record is not None
+    assert record["name"] == "Bakkerij De Vries"
 
-    rows = {row.field: row for row in side_by_side(item.payload, records[first])}
+    rows = {row.field: row for row in side_by_side(item.payload, record)}
     assert rows["name"].differs
     assert (rows["name"].crm, rows["name"].candidate) == (
         "Bakkerij De Vries B.V.",

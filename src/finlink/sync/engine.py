@@ -544,7 +544,27 @@ class SyncEngine:
             entry.entry_id,
             entry.attempts + 1,
         )
-        return self._process_entry(entry)
+        before = {name: self.store.get_error(name, entity, crm_key) for name in self._backends}
+        report = self._process_entry(entry)
+        for outcome in report.failed():
+            op = outcome.operation
+            name = op.administration
+            if (op.entity, op.crm_key) != (entity, crm_key) or name not in before:
+                continue
+            if self.store.get_error(name, entity, crm_key) == before[name]:
+                # The administration could not be read, so the record failed before any
+                # write and nothing logged it; the person pressing "retry" must see this
+                # attempt counted, with its reason. A pending intent stays for probing.
+                self.store.record_failure(
+                    name,
+                    entity,
+                    crm_key,
+                    kind="BackendError",
+                    message=outcome.error or "the administration could not be reached",
+                    retriable=True,
+                    outcome_unknown=self.store.get_intent(name, entity, crm_key) is not None,
+                )
+        return report
 
     def resync(self, administration: str, relations: Iterable[Relation]) -> SyncReport:
         """Re-read an administration in full and bring it in line with ``relations``.
