@@ -21,8 +21,12 @@ TEST_DEPS = [
     "hypothesis>=6.100",
     "coverage[toml]>=7.4",
     "jsonschema>=4.21",
+    # The web view's tests: Starlette's test client (httpx2) and a real Chromium via selenium
+    # (the browser and its driver come from the system: /usr/bin/chromium, never a download).
+    "httpx2",
+    "selenium>=4.20",
 ]
-EXTRAS = ".[cli,testing,postgres]"
+EXTRAS = ".[cli,testing,postgres,web]"
 
 
 @nox.session

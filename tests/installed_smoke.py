@@ -37,6 +37,14 @@ NEEDS_TESTING_EXTRA = (
 )
 #: Modules of the ``postgres`` extra: without psycopg they must refuse with the extra's name.
 NEEDS_POSTGRES_EXTRA = ("finlink.sync.store.postgres",)
+#: The web view: without starlette and jinja2 it must refuse with the extra's name.
+NEEDS_WEB_EXTRA = ("finlink.web",)
+#: Package data the web view reads at run time: the wheel must hold it.
+WEB_DATA = (
+    "finlink/web/templates/base.html",
+    "finlink/web/templates/review.html",
+    "finlink/web/static/finlink.css",
+)
 
 
 def fail(message: str) -> None:
@@ -50,6 +58,9 @@ def check_wheel(wheel: Path) -> None:
         names = archive.namelist()
         if "finlink/py.typed" not in names:
             fail(f"{wheel.name} has no finlink/py.typed")
+        for data in WEB_DATA:
+            if data not in names:
+                fail(f"{wheel.name} lacks the web view's {data}")
         [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
         [metadata] = [n for n in names if n.endswith(".dist-info/METADATA")]
         parser = configparser.ConfigParser()
@@ -64,7 +75,7 @@ def check_wheel(wheel: Path) -> None:
         found = set(parser[section]) if parser.has_section(section) else set()
         if not keys <= found:
             fail(f"entry points [{section}] hold {sorted(found)}, expected {sorted(keys)}")
-    for extra in ("cli", "testing", "postgres"):
+    for extra in ("cli", "testing", "postgres", "web"):
         if f"Provides-Extra: {extra}" not in meta:
             fail(f"the wheel's metadata does not declare the extra {extra!r}")
     print(f"wheel {wheel.name}: py.typed, entry points and extras present")
@@ -97,6 +108,7 @@ def check_imports() -> None:
             any(part.startswith("_") for part in parts)
             or info.name in NEEDS_TESTING_EXTRA
             or info.name in NEEDS_POSTGRES_EXTRA
+            or info.name.startswith(NEEDS_WEB_EXTRA)
         ):
             continue  # private, __main__ (it runs the command), or an extra's
         importlib.import_module(info.name)
@@ -110,6 +122,7 @@ def check_imports() -> None:
         else:
             fail(f"{name} imported without pytest")
     check_postgres_extra()
+    check_web_extra()
     print(
         f"{count} public modules import; the pytest suites ask for finlink[testing], "
         "PostgresStore for finlink[postgres]"
@@ -140,6 +153,20 @@ def check_postgres_extra() -> None:
         fail("PostgresStore was found without psycopg")
 
 
+def check_web_extra() -> None:
+    """Without starlette, the web view says which extra to install; ``finlink serve`` too."""
+    if importlib.util.find_spec("starlette") is not None:
+        fail("starlette is installed in this venv, so the check would prove nothing")
+    for name in NEEDS_WEB_EXTRA:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if "finlink[web]" not in str(exc):
+                fail(f"{name} without starlette says {exc!s}, not which extra to install")
+        else:
+            fail(f"{name} imported without starlette")
+
+
 def run(*arguments: str, cwd: Path) -> str:
     """Run the installed ``finlink`` command; return its standard output."""
     command = [str(Path(sys.executable).parent / "finlink"), *arguments]
@@ -158,6 +185,11 @@ def check_commands() -> None:
             fail("`finlink --help` printed no usage")
         if "Usage:" not in run("sandbox", "exact", "--help", cwd=cwd):
             fail("`finlink sandbox exact --help` printed no usage")
+        command = [str(Path(sys.executable).parent / "finlink"), "serve", "--demo"]
+        done = subprocess.run(command, capture_output=True, text=True, cwd=cwd, check=False)
+        if done.returncode != 2 or "finlink[cli,web]" not in done.stderr:
+            fail(f"`finlink serve` without the web extra said: {done.stderr}")
+        print("finlink serve without the web extra: names the extra")
         text = run("demo", "--size", "300", cwd=cwd)
         if "State store" not in text or not (cwd / "finlink-demo.db").exists():
             fail(f"`finlink demo` did not end with its summary:\n{text}")

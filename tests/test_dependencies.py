@@ -47,6 +47,7 @@ EXTRA_PARTS: dict[str, tuple[str, ...]] = {
         "finlink.testing.pytest_plugin",
         "finlink.testing.store_contract",
     ),
+    "web": ("finlink.web",),
     "postgres": (
         "finlink.sync.store._postgres_connection",
         "finlink.sync.store._postgres_lookups",

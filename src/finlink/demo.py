@@ -40,6 +40,7 @@ from finlink.sync import (
     CrmLookup,
     DefaultRouter,
     OutcomeStatus,
+    Plan,
     SQLiteStore,
     SyncEngine,
     SyncReport,
@@ -50,7 +51,7 @@ from finlink.testing.exact import ExactSandbox
 from finlink.testing.snelstart import SnelStartSandbox
 from finlink.testing.variants import VariantKind, make_variant
 
-__all__ = ["AdministrationSummary", "DemoResult", "run_demo"]
+__all__ = ["AdministrationSummary", "DemoResult", "DemoSession", "run_demo", "start_demo"]
 
 #: Called as ``progress(step, done, total)`` while the demo works.
 Progress = Callable[[str, int, int], None]
@@ -283,6 +284,62 @@ def run_demo(
         state_path=state_path,
         inbound_changes=len(demo.report.inbound),
     )
+
+
+@attrs.frozen(kw_only=True)
+class DemoSession:
+    """The demo's world kept alive after its sync, for ``finlink serve --demo``.
+
+    The sandboxes live in this process, so the engine can still read and write them: a
+    bookkeeper can settle reviews and retry failures in the web view and see them carried
+    out.
+
+    Attributes:
+        engine: The engine over the sandboxes and the demo's state store (still open).
+        relations: The CRM's relations as they are now, with a round of edits not yet sent
+            (so the go-live plan shows updates with their field diffs).
+        open_items: The open items the demo read back.
+    """
+
+    engine: SyncEngine
+    relations: tuple[Relation, ...]
+    open_items: tuple[OpenItem, ...]
+
+    def plan(self) -> Plan:
+        """What syncing :attr:`relations` would do now (nothing is written)."""
+        return self.engine.plan(relations=self.relations)
+
+    def close(self) -> None:
+        """Close the state store."""
+        self.engine.store.close()
+
+
+def start_demo(
+    *, size: int = 200, seed: int = 7, state_path: Path, progress: Progress | None = None
+) -> DemoSession:
+    """Run the demo's sync, payments and read-back, and keep its world for serving.
+
+    Args:
+        size: Relations in the generated CRM.
+        seed: Makes the run repeatable.
+        state_path: The SQLite file for the state store (created; an existing one is reused).
+        progress: Told about each step, for progress bars.
+    """
+    demo = _Demo(size=size, seed=seed, state_path=state_path, progress=progress)
+    try:
+        demo.initial_sync()
+        demo.edits()
+        demo.payments()
+        items = demo.read_back()
+    except BaseException:
+        demo.store.close()
+        raise
+    # Every tenth relation changed its e-mail address in the CRM since: the plan's updates.
+    current = [
+        attrs.evolve(r, email=f"administratie{i}@example.nl") if i % 10 == 0 else r
+        for i, r in enumerate(demo.valid + demo.broken)
+    ]
+    return DemoSession(engine=demo.engine, relations=tuple(current), open_items=tuple(items))
 
 
 class _CountingRouter:

@@ -24,6 +24,7 @@ from finlink.cli import (
     commands_doctor,
     commands_review,
     commands_sandbox,
+    commands_serve,
     commands_state,
     commands_sync,
     commands_worker,
@@ -122,5 +123,6 @@ for _command in (
     commands_doctor.doctor,
     commands_db.db,
     commands_worker.worker,
+    commands_serve.serve,
 ):
     main.add_command(_command)

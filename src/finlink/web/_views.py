@@ -1,0 +1,210 @@
+"""What the pages show, worked out from the engine's records: flat field lists and diffs.
+
+Pure functions over plain data, so the templates only lay out what these return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+
+from finlink.sync.conflicts import is_conflict
+from finlink.sync.engine import LOW_BUDGET_SHARE, AdministrationStatus
+from finlink.sync.explain import field_label
+from finlink.sync.report import Operation
+from finlink.sync.store import Review
+
+__all__ = [
+    "FieldRow",
+    "compare",
+    "field_name",
+    "flatten",
+    "moment",
+    "plain",
+    "plan_details",
+    "review_kind",
+    "status_warnings",
+]
+
+#: Fields that are bookkeeping of the record itself, not something to compare.
+_NOT_COMPARED = frozenset({"id", "updated_at", "extra", "fingerprint"})
+
+
+@attrs.frozen(kw_only=True)
+class FieldRow:
+    """One field shown side by side.
+
+    Attributes:
+        field: The field's path, ``visiting_address.city`` or ``contacts[0].email``.
+        crm: The CRM's value as text.
+        others: Each candidate's value as text, in the order of the candidates.
+        differs: For each candidate, whether its value differs from the CRM's.
+    """
+
+    field: str
+    crm: str
+    others: tuple[str, ...]
+    differs: tuple[bool, ...]
+
+
+def plain(value: object) -> str:
+    """A value as a bookkeeper reads it: empty for nothing, lists joined by commas."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(plain(v) for v in value)
+    return str(value)
+
+
+def field_name(path: str, language: str) -> str:
+    """A field path as a row label: "E-mail address of contact 2", without the article."""
+    label = field_label(path, language)
+    for article in ("the ", "de ", "het "):
+        if label.startswith(article):
+            label = label[len(article) :]
+            break
+    return label[:1].upper() + label[1:]
+
+
+def status_warnings(status: AdministrationStatus) -> list[tuple[str, dict[str, object]]]:
+    """The status's warnings as ``(message key, values)``, so both languages can say them.
+
+    ``engine.status()`` words its warnings in English; the ones it makes are recognised and
+    said again from the figures (a warning it does not know is shown as it is, key ``""``).
+    """
+    said: list[tuple[str, dict[str, object]]] = []
+    for warning in status.warnings:
+        if warning.startswith("credentials refused: "):
+            said.append(("status.warn_credentials", {"detail": warning.split(": ", 1)[1]}))
+        elif "with unknown outcome" in warning:
+            said.append(("status.warn_pending", {"count": status.pending_intents}))
+        elif not warning.startswith("rate budget nearly spent"):
+            said.append(("", {"text": warning}))
+    for budget in status.rate_budget:
+        window = budget.window
+        if window.seconds >= 3600 and budget.remaining < window.limit * LOW_BUDGET_SHARE:
+            said.append(
+                (
+                    "status.warn_budget",
+                    {
+                        "remaining": f"{budget.remaining:,}",
+                        "limit": f"{window.limit:,}",
+                        "window": window.label(),
+                        "resets": moment(budget.resets_at) or "—",
+                    },
+                )
+            )
+    return said
+
+
+def moment(value: str | datetime | None) -> str:
+    """A moment as ``2026-01-05 09:00 UTC`` (an ISO text or an aware datetime); empty for None."""
+    if value is None:
+        return ""
+    stamp = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return stamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def flatten(record: Mapping[str, Any] | None, prefix: str = "") -> dict[str, str]:
+    """A nested record as ``path → text``, skipping empty values and bookkeeping fields."""
+    flat: dict[str, str] = {}
+    for key, value in (record or {}).items():
+        if not prefix and key in _NOT_COMPARED:
+            continue
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten(value, path + "."))
+        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+            for index, item in enumerate(value):
+                flat.update(flatten(item, f"{path}[{index}]."))
+        else:
+            text = plain(value)
+            if text:
+                flat[path] = text
+    return {k.removesuffix("."): v for k, v in flat.items()}
+
+
+def _same(left: str, right: str) -> bool:
+    # Case and spacing differences are not what a bookkeeper is asked to judge here; the
+    # matcher normalises far more, but a highlight on "B.V." vs "b.v." would only distract.
+    return " ".join(left.casefold().split()) == " ".join(right.casefold().split())
+
+
+def compare(
+    crm: Mapping[str, Any] | None, candidates: Sequence[Mapping[str, Any] | None]
+) -> list[FieldRow]:
+    """The CRM record and each candidate, field by field, differences marked.
+
+    A field is listed when any side has a value; a candidate that could not be read (None)
+    shows nothing and is never marked as differing.
+    """
+    left = flatten(crm)
+    rights = [flatten(c) if c is not None else None for c in candidates]
+    fields = list(left)
+    for right in rights:
+        fields.extend(f for f in (right or {}) if f not in fields)
+    rows = []
+    for field in fields:
+        mine = left.get(field, "")
+        others = tuple((r or {}).get(field, "") for r in rights)
+        differs = tuple(
+            r is not None and not _same(mine, o) for r, o in zip(rights, others, strict=True)
+        )
+        rows.append(FieldRow(field=field, crm=mine, others=others, differs=differs))
+    return rows
+
+
+def review_kind(review: Review) -> str:
+    """``match``, ``conflict``, ``duplicate`` or ``other``: which page settles the item."""
+    reason = review.reason
+    if is_conflict(review):
+        return "conflict"
+    if reason.startswith("possible match"):
+        return "match"
+    if "already linked" in reason:
+        return "duplicate"
+    return "other"
+
+
+def record_name(payload: Mapping[str, Any]) -> str:
+    """The record's name for a list, from what the CRM sent (its name, number or id)."""
+    for key in ("name", "description", "invoice_number", "number", "booking", "id"):
+        value = payload.get(key)
+        if value:
+            return str(value)
+    return ""
+
+
+def plan_details(operation: Operation) -> Iterable[tuple[str, dict[str, object]]]:
+    """The lines under one planned operation as ``(message key, values)`` pairs.
+
+    Field changes first (old is the administration's value, new the CRM's), then the match
+    with its evidence, the conflicts, the problems and the notes.
+    """
+    for field, (old, new) in sorted(operation.changes.items()):
+        yield "plan.change", {"field": field, "old": plain(old) or "∅", "new": plain(new) or "∅"}
+    if operation.match:
+        yield (
+            "plan.matched",
+            {"rule": operation.match.get("rule"), "score": operation.match.get("score")},
+        )
+        evidence = operation.match.get("evidence")
+        if evidence:
+            yield "", {"text": plain(evidence)}
+    for conflict in operation.conflicts:
+        yield (
+            "",
+            {
+                "text": f"{conflict.field}: {plain(conflict.crm_value)} / "
+                f"{plain(conflict.accounting_value)} → {conflict.resolution}"
+            },
+        )
+    for problem in operation.problems:
+        yield "", {"text": str(problem)}
+    for note in operation.notes:
+        yield "", {"text": note}
