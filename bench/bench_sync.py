@@ -6,7 +6,9 @@ Prints (never asserts), each scenario in a fresh process so its peak memory is i
    second end to end, the bare backend calls without the engine, the engine's overhead as a
    ratio of that (target <= 1x; also in CPU time, since the machine may be shared), SQLite
    commits per relation, peak RSS (target <= 500 MB at 100,000); at 10,000 and 100,000,
-   with the growth ratio (linear: about 1.0);
+   with the growth ratio of the time per relation (linear: about 1.0) and of the peak RSS,
+   and the engine's own memory per relation beyond the bare backend's at both sizes (flat:
+   about 1.0);
 2. planning M unchanged relations: relations per second (target >= 50,000/s), API calls
    (target: 1 incremental read per administration), peak RSS; at 100,000 and 1,000,000.
 
