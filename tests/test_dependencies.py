@@ -40,6 +40,7 @@ EXTRA_PARTS: dict[str, tuple[str, ...]] = {
     "cli": ("finlink.cli",),
     "testing": (
         "finlink.testing._pytest",
+        "finlink.testing._store_contract_batches",
         "finlink.testing._store_contract_pages",
         "finlink.testing._store_contract_queues",
         "finlink.testing._store_contract_records",
