@@ -34,6 +34,7 @@ from finlink.sync.store import (
     Link,
     OutcomeRequest,
     Review,
+    ReviewReads,
     StateStore,
     record_outcomes,
 )
@@ -86,13 +87,30 @@ class AdministrationRun:
     records: dict[str, RemoteRecord[Relation]] | None = None
     role_indexes: dict[RelationRole, CandidateIndex] = attrs.field(factory=dict)
     reviews: dict[tuple[str, str], Review] | None = None
+    #: Records whose review item this run read one at a time (see ``latest_review``).
+    review_lookups: int = 0
     down: str | None = None
 
 
+#: How many records' review items a run reads one at a time (from a store with
+#: ``latest_review``) before it reads the administration's whole review history once instead.
+#: A worker handling one outbox entry, or a retry, looks at a record or two: reading every
+#: item ever raised (settled ones too) for each of them made a long history cost every entry.
+#: A batch run looks at many: past this many, one read of the history is cheaper.
+REVIEW_LOOKUPS_PER_RUN = 64
+
+
 def latest_review(run: Run, name: str, entity: str, crm_key: str) -> Review | None:
-    """The latest review item of a record in an administration (read once per run)."""
+    """The latest review item of a record in an administration.
+
+    One indexed read per record for the first :data:`REVIEW_LOOKUPS_PER_RUN` records of a run
+    (where the store offers ``latest_review``), then the administration's history read once.
+    """
     adm = run.administrations[name]
     if adm.reviews is None:
+        if isinstance(run.store, ReviewReads) and adm.review_lookups < REVIEW_LOOKUPS_PER_RUN:
+            adm.review_lookups += 1
+            return run.store.latest_review(name, entity, crm_key)
         # Oldest first, so a later item of the same record replaces an earlier one.
         adm.reviews = {(r.entity, r.crm_key): r for r in run.store.reviews(name, open_only=False)}
     return adm.reviews.get((entity, crm_key))

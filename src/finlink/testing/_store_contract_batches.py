@@ -16,6 +16,7 @@ from finlink.sync.store import (
     Intent,
     IntentRequest,
     OutcomeRequest,
+    ReviewReads,
     StateStore,
     begin_intents,
     get_links,
@@ -179,3 +180,32 @@ class BatchBehaviours:
         assert found["C-2"] == store.get_link(ADM, REL, "C-2")
         assert get_links(store, ADM, CON, ["C-1"]) == {}
         assert get_links(store, ADM, REL, []) == {}
+
+    def test_latest_review_is_a_records_newest_item_open_or_settled(
+        self, store: StateStore
+    ) -> None:
+        """``latest_review`` (optional, ``ReviewReads``) gives what the history's last item is."""
+        if not isinstance(store, ReviewReads):
+            pytest.skip("the store does not offer the optional latest_review (ReviewReads)")
+        first = store.add_review(ADM, REL, "C-1", reason="ambiguous", candidates=[], payload={})
+        store.resolve_review(first.review_id, "dismiss")
+        second = store.add_review(
+            ADM, REL, "C-1", reason="ambiguous again", candidates=[], payload={"v": 2}
+        )
+        settled = store.add_review(ADM, REL, "C-2", reason="ambiguous", candidates=[], payload={})
+        store.resolve_review(settled.review_id, "create")
+        store.add_review("other-adm", REL, "C-3", reason="elsewhere", candidates=[], payload={})
+        history = store.reviews(ADM, open_only=False)
+        for key in ("C-1", "C-2"):
+            last = [r for r in history if r.crm_key == key][-1]
+            assert store.latest_review(ADM, REL, key) == last
+        latest = store.latest_review(ADM, REL, "C-1")
+        assert latest is not None
+        assert latest.review_id == second.review_id
+        assert latest.is_open
+        c2 = store.latest_review(ADM, REL, "C-2")
+        assert c2 is not None
+        assert c2.resolution is not None
+        assert store.latest_review(ADM, REL, "C-3") is None  # another administration's
+        assert store.latest_review(ADM, CON, "C-1") is None  # another entity's
+        assert store.latest_review(ADM, REL, "C-9") is None

@@ -16,13 +16,14 @@ import attrs
 
 from finlink._errors import StoreUnavailableError, SyncError
 from finlink.sync.store._protocol import StateStore
-from finlink.sync.store._records import Intent, Link
+from finlink.sync.store._records import Intent, Link, Review
 
 __all__ = [
     "BatchReads",
     "BatchWrites",
     "IntentRequest",
     "OutcomeRequest",
+    "ReviewReads",
     "begin_intents",
     "get_links",
     "record_outcomes",
@@ -116,6 +117,27 @@ class BatchReads(Protocol):
 
         A key without a link is absent from the result. The same as one
         :meth:`StateStore.get_link` per key, at one moment.
+
+        Raises:
+            SyncError: If the store fails.
+        """
+        ...
+
+
+@runtime_checkable
+class ReviewReads(Protocol):
+    """What a store offers to read one record's latest review item (optional).
+
+    Without it the engine reads an administration's whole review history (settled items too)
+    once per run; with it, a run that looks at few records (a worker handling one outbox
+    entry, a retry) reads only their items, however long the history has grown.
+    """
+
+    def latest_review(self, administration: str, entity: str, crm_key: str) -> Review | None:
+        """The record's latest review item (open or settled, highest ``review_id``), or None.
+
+        The same as the last item of that record in
+        ``reviews(administration, open_only=False)``.
 
         Raises:
             SyncError: If the store fails.

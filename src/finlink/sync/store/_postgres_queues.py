@@ -189,6 +189,11 @@ class PostgresQueues:
         with self._db.reading() as conn:
             return reviews.fetch_review(conn, self.namespace, review_id)
 
+    def latest_review(self, administration: str, entity: str, crm_key: str) -> Review | None:
+        """Return one record's latest review item, open or settled (see ``ReviewReads``)."""
+        with self._db.reading() as conn:
+            return reviews.latest_review(conn, self._key(administration, entity, crm_key))
+
     def reviews(
         self,
         administration: str | None = None,

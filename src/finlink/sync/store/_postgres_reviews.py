@@ -15,6 +15,7 @@ __all__ = [
     "add_review",
     "fetch_review",
     "last_run",
+    "latest_review",
     "list_reviews",
     "page_sql",
     "record_run",
@@ -36,6 +37,16 @@ def fetch_review(
             "SELECT * FROM finlink_reviews WHERE namespace = %s AND review_id = %s",
             (namespace, review_id),
         ).fetchone()
+    return None if row is None else rows.review(row)
+
+
+def latest_review(conn: Conn, key: Key) -> Review | None:
+    """Return one record's latest review item (open or settled), or None."""
+    row = conn.execute(
+        "SELECT * FROM finlink_reviews WHERE namespace = %s AND administration = %s "
+        "AND entity = %s AND crm_key = %s ORDER BY review_id DESC LIMIT 1",
+        key,
+    ).fetchone()
     return None if row is None else rows.review(row)
 
 

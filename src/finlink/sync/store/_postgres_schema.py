@@ -175,6 +175,9 @@ _V2 = (
         ON finlink_reviews (namespace, review_id) WHERE resolution IS NULL""",
     """CREATE INDEX finlink_reviews_by_administration
         ON finlink_reviews (namespace, administration, review_id)""",
+    # One record's latest item (open or settled), read by a run that looks at few records.
+    """CREATE INDEX finlink_reviews_per_record
+        ON finlink_reviews (namespace, administration, entity, crm_key, review_id)""",
     # Reviews are listed by review_id now; the created_at order of version 1 is gone.
     "DROP INDEX finlink_reviews_by_namespace",
     "CREATE INDEX finlink_reviews_by_id ON finlink_reviews (namespace, review_id)",

@@ -13,6 +13,7 @@ __all__ = [
     "add_review",
     "fetch_review",
     "last_run",
+    "latest_review",
     "list_reviews",
     "page_sql",
     "record_run",
@@ -23,6 +24,16 @@ __all__ = [
 def fetch_review(conn: sqlite3.Connection, review_id: int) -> Review | None:
     """Return one review item, or None."""
     row = conn.execute("SELECT * FROM reviews WHERE review_id = ?", (review_id,)).fetchone()
+    return None if row is None else rows.review(row)
+
+
+def latest_review(conn: sqlite3.Connection, key: tuple[str, str, str]) -> Review | None:
+    """Return one record's latest review item (open or settled), or None."""
+    row = conn.execute(
+        "SELECT * FROM reviews INDEXED BY reviews_per_record WHERE administration = ? "
+        "AND entity = ? AND crm_key = ? ORDER BY review_id DESC LIMIT 1",
+        key,
+    ).fetchone()
     return None if row is None else rows.review(row)
 
 

@@ -154,6 +154,9 @@ _V2 = (
         ON reviews (administration, resolution, review_id)""",
     "CREATE INDEX reviews_open ON reviews (resolution, review_id)",
     "CREATE INDEX reviews_by_administration ON reviews (administration, review_id)",
+    # One record's latest item (open or settled), read by a run that looks at few records.
+    """CREATE INDEX reviews_per_record
+        ON reviews (administration, entity, crm_key, review_id)""",
     # The error log of one entity across every administration, in the log's order.
     "CREATE INDEX errors_by_entity ON errors (entity, administration, crm_key)",
 )

@@ -547,6 +547,11 @@ class SQLiteStore:
         with self._db.reading() as conn:
             return reviews.fetch_review(conn, review_id)
 
+    def latest_review(self, administration: str, entity: str, crm_key: str) -> Review | None:
+        """Return one record's latest review item, open or settled (see ``ReviewReads``)."""
+        with self._db.reading() as conn:
+            return reviews.latest_review(conn, (administration, entity, crm_key))
+
     def reviews(
         self,
         administration: str | None = None,
