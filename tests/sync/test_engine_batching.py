@@ -137,7 +137,7 @@ class CountingPerRecordStore:
         self.calls: dict[str, int] = {}
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("begin_intents", "record_outcomes", "get_links"):
+        if name in ("begin_intents", "record_outcomes", "get_links", "latest_review"):
             raise AttributeError(name)
         self.calls[name] = self.calls.get(name, 0) + 1
         return getattr(self.inner, name)

@@ -252,6 +252,24 @@ def test_status_reports_per_administration() -> None:
     assert status["snelstart:2"].outbox_depth == 1
 
 
+def test_status_warns_of_refused_credentials_only_where_they_were_refused() -> None:
+    from finlink import AuthenticationError
+
+    world = World()
+    world.snel.inject("create_relation", FailWith(ServerError("down")))
+    world.engine.sync_relations([crm_relation(0)])
+    world.exact.inject(
+        "create_relation", FailWith(AuthenticationError("the refresh token has expired"))
+    )
+    world.engine.sync_relations([crm_relation(i) for i in range(1, 4)])
+    status = world.engine.status()
+    credentials = [w for w in status["exact:1"].warnings if w.startswith("credentials refused")]
+    assert credentials == ["credentials refused: the refresh token has expired"]
+    # A vendor that is down is no credentials problem.
+    assert status["snelstart:2"].failed >= 1
+    assert not any(w.startswith("credentials") for w in status["snelstart:2"].warnings)
+
+
 def test_engine_configuration_errors() -> None:
     from finlink import ConfigurationError
     from finlink.backends.memory import InMemoryBackend

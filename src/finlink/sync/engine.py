@@ -747,10 +747,10 @@ class SyncEngine:
         for name, backend in self._backends.items():
             s = self.store.status(name)
             warnings: list[str] = []
-            for entry in self.store.errors(name):
-                if entry.kind in ("AuthenticationError", "PermissionDeniedError"):
-                    warnings.append(f"credentials refused: {entry.message}")
-                    break
+            # One entry of those kinds is enough: the store filters, so the status (which a
+            # web page asks for on every view) never reads a long error log.
+            for entry in self.store.errors(name, kinds=_CREDENTIAL_KINDS, limit=1):
+                warnings.append(f"credentials refused: {entry.message}")
             if s.pending_intents:
                 warnings.append(
                     f"{s.pending_intents} write(s) with unknown outcome; the next run checks them"
@@ -796,6 +796,9 @@ def _linked_everywhere(run: Run, targets: Sequence[str], outcomes: Sequence[Outc
         linked.add(outcome.operation.administration)
     return linked == set(targets)
 
+
+#: Error-log kinds that mean the administration refused finlink's credentials.
+_CREDENTIAL_KINDS = ("AuthenticationError", "PermissionDeniedError")
 
 #: Below this share of a window's calls left, ``status()`` warns (Exact: 500 of 5,000 a day).
 LOW_BUDGET_SHARE = 0.1

@@ -180,6 +180,35 @@ class PageBehaviours:
                 assert got == expected, (only_adm, only_entity, start)
                 assert store.errors(only_adm, only_entity, after=start, limit=1) == expected[:1]
 
+    def test_the_error_log_filters_by_kind(self, store: StateStore) -> None:
+        """``kinds`` keeps the entries of those kinds, in key order, paged like the rest."""
+        for key, kind in [
+            ("C-1", "ServerError"),
+            ("C-2", "AuthenticationError"),
+            ("C-3", "RemoteValidationError"),
+            ("C-4", "PermissionDeniedError"),
+            ("C-5", "AuthenticationError"),
+        ]:
+            store.record_failure(ADM, REL, key, kind=kind, message=kind, retriable=False)
+        store.record_failure(
+            OTHER, REL, "C-9", kind="AuthenticationError", message="x", retriable=False
+        )
+        refused = ("AuthenticationError", "PermissionDeniedError")
+        got = store.errors(ADM, kinds=refused)
+        assert [e.crm_key for e in got] == ["C-2", "C-4", "C-5"]
+        assert [e.crm_key for e in store.errors(ADM, kinds=refused, limit=1)] == ["C-2"]
+        after = store.errors(ADM, kinds=refused, after=(ADM, REL, "C-2"), limit=1)
+        assert [e.crm_key for e in after] == ["C-4"]
+        everywhere = store.errors(None, REL, kinds=["AuthenticationError"])
+        assert [(e.administration, e.crm_key) for e in everywhere] == sorted(
+            [(ADM, "C-2"), (ADM, "C-5"), (OTHER, "C-9")],
+            key=lambda k: tuple(part.encode() for part in k),
+        )
+        assert store.errors(ADM, kinds=()) == []
+        assert store.errors(ADM, kinds=["NoSuchKind"]) == []
+        with pytest.raises(ValueError, match="kinds"):
+            store.errors(ADM, kinds="AuthenticationError")
+
     def test_the_error_log_refuses_a_bad_page(self, store: StateStore) -> None:
         """The error log refuses a bad page."""
         with pytest.raises(ValueError, match="limit"):

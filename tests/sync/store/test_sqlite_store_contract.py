@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from finlink.clock import SimulatedClock
-from finlink.sync.store import BatchReads, BatchWrites, SQLiteStore, StateStore
+from finlink.sync.store import BatchReads, BatchWrites, ReviewReads, SQLiteStore, StateStore
 from finlink.testing.store_contract import StateStoreContract
 
 
@@ -31,14 +31,15 @@ class PerRecordStore:
     """A store with only the per-record methods (as a vendor's own store may be).
 
     Everything goes to a SQLiteStore, except the batch methods, which it does not have: the
-    engine's batch helpers must fall back to one call per record.
+    engine's batch helpers must fall back to one call per record, and to reading the review
+    history where it would read one record's review item.
     """
 
     def __init__(self, inner: SQLiteStore) -> None:
         self._inner = inner
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("begin_intents", "record_outcomes", "get_links"):
+        if name in ("begin_intents", "record_outcomes", "get_links", "latest_review"):
             raise AttributeError(name)
         return getattr(self._inner, name)
 
@@ -48,4 +49,5 @@ class TestAStoreWithoutBatchMethods(StateStoreContract):
         store = PerRecordStore(SQLiteStore(tmp_path / "state.db", clock=clock))
         assert not isinstance(store, BatchWrites)
         assert not isinstance(store, BatchReads)
+        assert not isinstance(store, ReviewReads)
         return cast("StateStore", store)

@@ -188,14 +188,22 @@ def errors_page_query(
     entity: str | None,
     after: tuple[str, str, str] | None,
     limit: int | None,
+    *,
+    kinds: Sequence[str] | None = None,
 ) -> tuple[str, list[object]] | None:
     """The statement and parameters of one page of a tenant's error log; None when empty.
 
     Fixed fragments only (values as parameters); the keyset is rewritten on the columns the
     filter leaves free, so a page is one range of the primary key or ``errors_by_entity``.
+    ``kinds`` filters within that range.
     """
     clauses, values = _error_where(namespace, administration, entity)
     params: list[object] = list(values)
+    if kinds is not None:
+        if not kinds:
+            return None
+        clauses.append("kind = ANY(%s)")
+        params.append(list(kinds))
     if after is not None:
         keyset = error_keyset(administration, entity, after)
         if keyset is None:
@@ -223,9 +231,10 @@ def errors(
     *,
     after: tuple[str, str, str] | None = None,
     limit: int | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> list[ErrorEntry]:
     """Return the error log (of one administration and/or entity), ordered by key, paged."""
-    query = errors_page_query(namespace, administration, entity, after, limit)
+    query = errors_page_query(namespace, administration, entity, after, limit, kinds=kinds)
     if query is None:
         return []
     sql, params = query

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from types import TracebackType
@@ -289,16 +289,20 @@ class StateStore(Protocol):
         *,
         after: tuple[str, str, str] | None = None,
         limit: int | None = None,
+        kinds: Collection[str] | None = None,
     ) -> list[ErrorEntry]:
         """Return the error log (of one administration and/or entity), ordered by key.
 
         The key is ``(administration, entity, crm_key)``, compared bytewise as in
         :meth:`links`. A page at a time: ``after`` is the key of the last entry shown (only
         entries after it come back), ``limit`` the most to return (None: every one). A store
-        answers a page with an index range, never by reading the whole log.
+        answers a page with an index range, never by reading the whole log. ``kinds`` keeps
+        only entries of those :attr:`ErrorEntry.kind` values (``status()`` asks for the first
+        ``AuthenticationError`` this way, rather than reading the log).
 
         Raises:
-            ValueError: For a ``limit`` below 1 or an ``after`` that is not three strings.
+            ValueError: For a ``limit`` below 1, an ``after`` that is not three strings, or a
+                ``kinds`` that is a single string.
         """
         ...
 

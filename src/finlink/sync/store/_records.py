@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -371,3 +371,23 @@ def check_page(after: object, limit: int | None, *, keyset_size: int = 0) -> Non
             f"after: must be the (administration, entity, crm_key) of the last entry shown, "
             f"not {after!r}"
         )
+
+
+def checked_kinds(kinds: object) -> tuple[str, ...] | None:
+    """Check the ``kinds`` filter of ``errors()``; return it as a tuple (None: no filter).
+
+    Raises:
+        ValueError: For a single string (``"AuthenticationError"`` would be read as its
+            letters) or a collection holding anything but strings.
+    """
+    if kinds is None:
+        return None
+    if isinstance(kinds, str | bytes) or not isinstance(kinds, Collection):
+        raise ValueError(
+            f"kinds: must be a collection of error kinds, e.g. ('AuthenticationError',), "
+            f"not {kinds!r}"
+        )
+    found = tuple(kinds)
+    if not all(isinstance(kind, str) for kind in found):
+        raise ValueError(f"kinds: every error kind must be a string, not {found!r}")
+    return found

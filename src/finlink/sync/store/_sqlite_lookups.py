@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Literal
 
 from finlink.sync.store import _sqlite_rows as rows
@@ -149,14 +150,22 @@ def errors_page_query(
     entity: str | None,
     after: tuple[str, str, str] | None,
     limit: int | None,
+    *,
+    kinds: Sequence[str] | None = None,
 ) -> tuple[str, list[object]] | None:
     """The statement and parameters of one page of the error log; None for an empty page.
 
     Built from fixed fragments (values as parameters) so each case is one range of an index:
     the primary key, or ``errors_by_entity`` for one entity in every administration.
+    ``kinds`` filters within that range.
     """
     clauses, values = _error_where(administration, entity)
     params: list[object] = list(values)
+    if kinds is not None:
+        if not kinds:
+            return None
+        clauses.append(f"kind IN ({', '.join('?' * len(kinds))})")
+        params.extend(kinds)
     if after is not None:
         keyset = error_keyset(administration, entity, after)
         if keyset is None:
@@ -184,9 +193,10 @@ def errors(
     *,
     after: tuple[str, str, str] | None = None,
     limit: int | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> list[ErrorEntry]:
     """Return the error log (of one administration and/or entity), ordered by key, paged."""
-    query = errors_page_query(administration, entity, after, limit)
+    query = errors_page_query(administration, entity, after, limit, kinds=kinds)
     if query is None:
         return []
     return [rows.error_entry(row) for row in conn.execute(*query)]

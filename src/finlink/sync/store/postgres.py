@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from types import TracebackType
@@ -71,6 +71,7 @@ from finlink.sync.store._records import (
     Link,
     canonical_json,
     check_page,
+    checked_kinds,
     utc,
 )
 
@@ -504,16 +505,24 @@ class PostgresStore(PostgresQueues):
         *,
         after: tuple[str, str, str] | None = None,
         limit: int | None = None,
+        kinds: Collection[str] | None = None,
     ) -> list[ErrorEntry]:
         """Return the error log (of one administration and/or entity), by key, a page at a time.
 
         Raises:
-            ValueError: For a ``limit`` below 1 or a malformed ``after``.
+            ValueError: For a ``limit`` below 1, a malformed ``after`` or a ``kinds`` that is
+                a single string.
         """
         check_page(after, limit, keyset_size=3)
         with self._db.reading() as conn:
             return lookups.errors(
-                conn, self.namespace, administration, entity, after=after, limit=limit
+                conn,
+                self.namespace,
+                administration,
+                entity,
+                after=after,
+                limit=limit,
+                kinds=checked_kinds(kinds),
             )
 
     def count_errors(self, administration: str | None = None, entity: str | None = None) -> int:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -43,6 +43,7 @@ from finlink.sync.store._records import (
     canonical_json,
     check_page,
     checked_choices,
+    checked_kinds,
 )
 from finlink.sync.store._sqlite_connection import SQLiteConnection
 
@@ -499,15 +500,19 @@ class SQLiteStore:
         *,
         after: tuple[str, str, str] | None = None,
         limit: int | None = None,
+        kinds: Collection[str] | None = None,
     ) -> list[ErrorEntry]:
         """Return the error log (of one administration and/or entity), by key, a page at a time.
 
         Raises:
-            ValueError: For a ``limit`` below 1 or a malformed ``after``.
+            ValueError: For a ``limit`` below 1, a malformed ``after`` or a ``kinds`` that is
+                a single string.
         """
         check_page(after, limit, keyset_size=3)
         with self._db.reading() as conn:
-            return lookups.errors(conn, administration, entity, after=after, limit=limit)
+            return lookups.errors(
+                conn, administration, entity, after=after, limit=limit, kinds=checked_kinds(kinds)
+            )
 
     def count_errors(self, administration: str | None = None, entity: str | None = None) -> int:
         """Count the error-log entries (of one administration and/or entity)."""
