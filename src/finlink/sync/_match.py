@@ -161,9 +161,10 @@ _CREATE_INFO: dict[tuple[str, Any, str], Mapping[str, Any]] = {}
 def _create_info(decision: MatchDecision) -> Mapping[str, Any]:
     """The match description of a create: one shared read-only object for identical ones.
 
-    Nearly every record of an initial sync is created with the same "no candidate found"
-    description; its operation keeps it for the whole run's report, so one shared object
-    instead of a dict and a list per record saves about 300 bytes a record.
+    Nearly every record of an initial sync is created with the same description ("no
+    relation in the administration is close enough"); its operation keeps it for the whole
+    run's report, so one shared object instead of a dict and a list per record saves about
+    300 bytes a record.
     """
     if decision.alternatives:
         return _describe(decision)
