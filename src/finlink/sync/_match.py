@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -15,7 +16,7 @@ from finlink.sync._run import AdministrationRun, Run
 from finlink.sync.candidates import CandidateIndex, relation_keys
 from finlink.sync.decisions import MatchDecision, MatchOutcome
 from finlink.sync.payloads import relation_payload
-from finlink.sync.report import OperationKind
+from finlink.sync.report import OperationKind, _ReadOnlyMapping
 
 __all__ = ["MatchResult", "match_relation", "remember_created"]
 
@@ -30,7 +31,7 @@ class MatchResult:
 
     kind: OperationKind
     record: RemoteRecord[Relation] | None = None
-    match: dict[str, Any] | None = None
+    match: Mapping[str, Any] | None = None
     reason: str = ""
     candidates: tuple[dict[str, Any], ...] = ()
 
@@ -92,13 +93,13 @@ def match_relation(
     # The remote side carries finlink's reference as its CRM key: match under that name.
     subject = attrs.evolve(relation, id=reference) if reference != relation.id else relation
     decision = run.matcher.match(subject, index)
+    if decision.outcome is MatchOutcome.CREATE:
+        return MatchResult(kind=OperationKind.CREATE, match=_create_info(decision))
     info = _describe(decision)
     candidates = tuple(
         {"remote_id": alt.remote_id, "score": alt.score, "evidence": list(alt.evidence)}
         for alt in decision.alternatives
     )
-    if decision.outcome is MatchOutcome.CREATE:
-        return MatchResult(kind=OperationKind.CREATE, match=info)
     best = decision.remote_id
     if decision.outcome is MatchOutcome.REVIEW or best is None:
         top = ({"remote_id": best, "score": decision.score, "evidence": list(decision.evidence)},)
@@ -151,6 +152,31 @@ def _with_records(
         else c
         for c in candidates
     )
+
+
+#: Shared match descriptions of creates, by (rule, score, evidence); bounded.
+_CREATE_INFO: dict[tuple[str, Any, str], Mapping[str, Any]] = {}
+
+
+def _create_info(decision: MatchDecision) -> Mapping[str, Any]:
+    """The match description of a create: one shared read-only object for identical ones.
+
+    Nearly every record of an initial sync is created with the same description ("no
+    relation in the administration is close enough"); its operation keeps it for the whole
+    run's report, so one shared object instead of a dict and a list per record saves about
+    300 bytes a record.
+    """
+    if decision.alternatives:
+        return _describe(decision)
+    key = (decision.rule, decision.score, decision.explanation)
+    info = _CREATE_INFO.get(key)
+    if info is None:
+        if len(_CREATE_INFO) >= 256:
+            _CREATE_INFO.clear()  # near misses each explain differently: keep it bounded
+        info = _CREATE_INFO[key] = _ReadOnlyMapping(
+            {"rule": key[0], "score": key[1], "evidence": key[2], "alternatives": ()}
+        )
+    return info
 
 
 def _describe(decision: MatchDecision) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -367,7 +368,7 @@ class _HalfSync:
         remote: RemoteRecord[Relation] | None,
         *,
         kind: OperationKind,
-        match: dict[str, Any] | None,
+        match: Mapping[str, Any] | None,
         unmerged: dict[str, Any] | None = None,
     ) -> Outcome:
         """Carry out a merge: report inbound changes, review, skip or write.
@@ -530,7 +531,7 @@ class _HalfSync:
             return self.done(op, OutcomeStatus.SKIPPED)
         return None
 
-    def link_to(self, record: RemoteRecord[Relation], match: dict[str, Any] | None) -> Outcome:
+    def link_to(self, record: RemoteRecord[Relation], match: Mapping[str, Any] | None) -> Outcome:
         """Link to an existing remote relation, then bring it in line under the policy.
 
         Nothing is known about how the two came to differ, so every field both hold
@@ -552,7 +553,7 @@ class _HalfSync:
             record.remote_id, merge, _BLANK, record, kind=OperationKind.LINK, match=match
         )
 
-    def create(self, match: dict[str, Any] | None) -> Outcome:
+    def create(self, match: Mapping[str, Any] | None) -> Outcome:
         op = self.op(OperationKind.CREATE, match=match)
         if self.run.dry_run:
             return self.done(op, OutcomeStatus.SKIPPED)
