@@ -37,7 +37,7 @@ import attrs
 
 from finlink.backends.memory import InMemoryBackend
 from finlink.clock import SimulatedClock
-from finlink.model.normalize import normalize_relation
+from finlink.model.normalize import normalize_contact, normalize_relation
 from finlink.model.relation import Relation
 from finlink.sync import SQLiteStore, SyncEngine
 from finlink.sync.payloads import record_fingerprint, relation_payload
@@ -113,6 +113,7 @@ def bare(size: int) -> None:
     generating_cpu = _cpu_timed(_stream(size, 1))
     backend = InMemoryBackend(administration="bare", clock=SimulatedClock())
     normalize_relation.cache_clear()
+    normalize_contact.cache_clear()
     cpu = _cpu_timed(_stream(size, 1), create) - generating_cpu
     print(f"BARE {seconds:.4f} {_peak_mb():.1f} {cpu:.4f}")
 

@@ -57,8 +57,14 @@ def normalize_address(address: Address) -> Address:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def normalize_contact(contact: Contact) -> Contact:
-    """Trim names and titles and put the e-mail domain in lower case."""
+    """Trim names and titles and put the e-mail domain in lower case.
+
+    Contacts are immutable, so results are cached: a relation's contacts are normalised with
+    it (:func:`normalize_relation`), and the engine's payload of each contact sent a moment
+    later then costs a look-up instead of building every contact again.
+    """
     email = _text(contact.email)
     return attrs.evolve(
         contact,

@@ -12,6 +12,7 @@ field weights.
 from __future__ import annotations
 
 import math
+import operator
 
 import attrs
 from rapidfuzz import process
@@ -262,6 +263,11 @@ def score_pair(
     )
 
 
+# A candidate block is read for every subject matched: the names are taken out in C.
+_NAME_TEXT = operator.attrgetter("name.text")
+_NAME_COMPACT = operator.attrgetter("name.compact")
+
+
 def _logit_bits(threshold: int) -> float:
     if threshold >= 100:
         return math.inf
@@ -297,7 +303,7 @@ class FellegiSunterMatcher:
         if not found:
             return []
         # rapidfuzz loops in C over the whole block: most candidates fail the cutoff here.
-        texts = [k.name.text for k in found]
+        texts = list(map(_NAME_TEXT, found))
         best: dict[int, float] = {}
         for scorer in (ratio, token_sort_ratio):
             for _text, score, position in process.extract(
@@ -306,8 +312,8 @@ class FellegiSunterMatcher:
                 if score > best.get(position, 0.0):
                     best[position] = score
         compact = subject.name.compact
-        for position, keys in enumerate(found):
-            if keys.name.compact == compact:
+        for position, other in enumerate(map(_NAME_COMPACT, found)):
+            if other == compact:
                 best[position] = 100.0
         words = word_commonness(subject, index, self.weights.common_floor)
         return [
