@@ -268,6 +268,10 @@ def test_status_warns_of_refused_credentials_only_where_they_were_refused() -> N
     # A vendor that is down is no credentials problem.
     assert status["snelstart:2"].failed >= 1
     assert not any(w.startswith("credentials") for w in status["snelstart:2"].warnings)
+    # The same fact, structured, for a screen that words it itself.
+    assert status["exact:1"].credentials_refused == "the refresh token has expired"
+    assert status["snelstart:2"].credentials_refused is None
+    assert status["exact:1"].rate_budget_low == ()
 
 
 def test_engine_configuration_errors() -> None:

@@ -485,6 +485,28 @@ def test_status_warnings_are_said_in_both_languages(client: TestClient, scenario
     assert "De administratie weigerde de inloggegevens van finlink" in dutch
 
 
+def test_status_warnings_come_from_the_structured_fields_not_the_english_text() -> None:
+    from finlink.sync import AdministrationStatus
+    from finlink.web._views import status_warnings
+
+    # The English sentences are for logs; their wording may change (here: none at all), the
+    # Dutch page still says what the fields hold.
+    status = AdministrationStatus(
+        administration="exact:1",
+        name="Exact",
+        outbox_depth=0,
+        failed=0,
+        review_open=0,
+        pending_intents=0,
+        last_successful_run=None,
+        warnings=(),
+        credentials_refused="de vernieuwingstoken is verlopen",
+    )
+    assert status_warnings(status) == [
+        ("status.warn_credentials", {"detail": "de vernieuwingstoken is verlopen"})
+    ]
+
+
 def test_a_nearly_spent_day_budget_and_unknown_outcomes_are_warned_about() -> None:
     from datetime import UTC, datetime
 
@@ -494,6 +516,9 @@ def test_a_nearly_spent_day_budget_and_unknown_outcomes_are_warned_about() -> No
 
     day = Window(limit=5000, seconds=86400.0, name="day")
     minute = Window(limit=60, seconds=60.0, name="minute")
+    low = WindowBudget(
+        window=day, used=4800, remaining=200, resets_at=datetime(2026, 1, 6, tzinfo=UTC)
+    )
     status = AdministrationStatus(
         administration="exact:1",
         name="Exact",
@@ -503,15 +528,8 @@ def test_a_nearly_spent_day_budget_and_unknown_outcomes_are_warned_about() -> No
         pending_intents=2,
         last_successful_run=None,
         warnings=("2 write(s) with unknown outcome; the next run checks them", "odd news"),
-        rate_budget=(
-            WindowBudget(window=minute, used=60, remaining=0, resets_at=None),
-            WindowBudget(
-                window=day,
-                used=4800,
-                remaining=200,
-                resets_at=datetime(2026, 1, 6, tzinfo=UTC),
-            ),
-        ),
+        rate_budget=(WindowBudget(window=minute, used=60, remaining=0, resets_at=None), low),
+        rate_budget_low=(low,),
     )
     said = status_warnings(status)
     assert said == [

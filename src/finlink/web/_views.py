@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from finlink.sync.conflicts import is_conflict
-from finlink.sync.engine import LOW_BUDGET_SHARE, AdministrationStatus
+from finlink.sync.engine import AdministrationStatus, _status_warnings
 from finlink.sync.explain import field_label
 from finlink.sync.report import Operation
 from finlink.sync.store import Review
@@ -74,31 +74,33 @@ def field_name(path: str, language: str) -> str:
 def status_warnings(status: AdministrationStatus) -> list[tuple[str, dict[str, object]]]:
     """The status's warnings as ``(message key, values)``, so both languages can say them.
 
-    ``engine.status()`` words its warnings in English; the ones it makes are recognised and
-    said again from the figures (a warning it does not know is shown as it is, key ``""``).
+    Said from the structured fields (``credentials_refused``, ``pending_intents``,
+    ``rate_budget_low``), never by reading the English sentences; a warning in ``warnings``
+    that is not the engine's wording of those fields is shown as it is (key ``""``).
     """
     said: list[tuple[str, dict[str, object]]] = []
-    for warning in status.warnings:
-        if warning.startswith("credentials refused: "):
-            said.append(("status.warn_credentials", {"detail": warning.split(": ", 1)[1]}))
-        elif "with unknown outcome" in warning:
-            said.append(("status.warn_pending", {"count": status.pending_intents}))
-        elif not warning.startswith("rate budget nearly spent"):
-            said.append(("", {"text": warning}))
-    for budget in status.rate_budget:
-        window = budget.window
-        if window.seconds >= 3600 and budget.remaining < window.limit * LOW_BUDGET_SHARE:
-            said.append(
-                (
-                    "status.warn_budget",
-                    {
-                        "remaining": f"{budget.remaining:,}",
-                        "limit": f"{window.limit:,}",
-                        "window": window.label(),
-                        "resets": moment(budget.resets_at) or "—",
-                    },
-                )
+    if status.credentials_refused is not None:
+        said.append(("status.warn_credentials", {"detail": status.credentials_refused}))
+    if status.pending_intents:
+        said.append(("status.warn_pending", {"count": status.pending_intents}))
+    known = set(
+        _status_warnings(
+            status.credentials_refused, status.pending_intents, status.rate_budget_low
+        )
+    )
+    said.extend(("", {"text": warning}) for warning in status.warnings if warning not in known)
+    for budget in status.rate_budget_low:
+        said.append(
+            (
+                "status.warn_budget",
+                {
+                    "remaining": f"{budget.remaining:,}",
+                    "limit": f"{budget.window.limit:,}",
+                    "window": budget.window.label(),
+                    "resets": moment(budget.resets_at) or "—",
+                },
             )
+        )
     return said
 
 
