@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from pathlib import Path
@@ -446,6 +447,24 @@ def test_the_plan_downloads_as_csv(client: TestClient, actions: list[WebAction])
     assert "crm-9" in response.text
     assert response.headers["cache-control"] == "no-store"
     assert [a.action for a in actions] == ["plan.download"]
+
+
+def test_a_plan_given_with_its_records_downloads_each_created_field(scenario: Scenario) -> None:
+    import csv
+
+    records = list(scenario.crm.values())
+    app = create_app(
+        scenario.engine,
+        authenticate=host_authenticate,
+        plan=lambda: (scenario.engine.plan(relations=records), records),
+    )
+    with TestClient(app, cookies={SESSION_COOKIE: "anna-session"}) as c:
+        rows = list(csv.DictReader(io.StringIO(c.get("/plan.csv").text)))
+        assert "crm-9" in c.get("/plan").text  # the page takes the pair as well
+    created = [r for r in rows if r["crm_key"] == "crm-9" and r["administration"] == "exact:1"]
+    assert {r["kind"] for r in created} == {"create"}
+    names = [r for r in created if r["field"] == "name"]
+    assert names and names[0]["new_value"] == scenario.crm["crm-9"].name
 
 
 def test_the_open_items_page_shows_payment_status(scenario: Scenario) -> None:

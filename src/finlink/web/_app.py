@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -28,6 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from finlink._errors import FinlinkError, SyncError
+from finlink.model import Booking, Project, Relation
 from finlink.model.readback import OpenItem
 from finlink.serialization import to_dict
 from finlink.sync.conflicts import conflict_versions
@@ -62,7 +63,7 @@ from finlink.web._views import (
     status_warnings,
 )
 
-__all__ = ["create_app"]
+__all__ = ["PlanSource", "create_app"]
 
 _log = logging.getLogger("finlink.web")
 
@@ -73,6 +74,10 @@ DEFAULT_PAGE_SIZE = 25
 CONFLICT_SCAN = 500
 #: Plan operations per page (the plan is computed in memory by the host's callable).
 PLAN_PAGE = 200
+
+#: What the host's ``plan`` callable returns: the plan, or the plan with the CRM records it
+#: was made of (then the CSV download has a row per field of each record it creates).
+PlanSource = Callable[[], Plan | tuple[Plan, Iterable[Relation | Project | Booking]]]
 
 _DONE_KEYS = frozenset({"linked", "created", "dismissed", "conflict", "retried", "retry_failed"})
 
@@ -123,7 +128,7 @@ class _WebApp:
         *,
         authenticate: Authenticate,
         csrf_secret: bytes | str | None,
-        plan: Callable[[], Plan] | None,
+        plan: PlanSource | None,
         open_items: Callable[[], Sequence[OpenItem]] | None,
         on_action: Callable[[WebAction], None] | None,
         page_size: int,
@@ -563,12 +568,21 @@ class _WebApp:
 
     # -- plan ------------------------------------------------------------------------------
 
+    def _plan(self) -> tuple[Plan, list[Relation | Project | Booking]]:
+        """The host's plan and the CRM records it was made of (none when it gave only a plan)."""
+        assert self.plan_source is not None  # the handlers check first
+        made = self.plan_source()
+        if isinstance(made, Plan):
+            return made, []
+        plan, records = made
+        return plan, list(records)
+
     async def plan(self, page: _Page) -> Response:
         """The go-live plan the host's callable makes, a page of operations at a time."""
         if self.plan_source is None:
             return self.render(page, "plan.html", nav="plan", plan=None)
         start = _int(page.request.query_params.get("after"), "after") or 0
-        plan: Plan = await run_in_threadpool(self.plan_source)
+        plan, _records = await run_in_threadpool(self._plan)
         shown = [op for op in plan.operations if op.kind is not OperationKind.SKIP]
         window = shown[start : start + PLAN_PAGE]
         return self.render(
@@ -585,9 +599,9 @@ class _WebApp:
         """The plan as CSV for the accountant (``Plan.to_csv``)."""
         if self.plan_source is None:
             raise _Refused(404, "plan.none")
-        plan: Plan = await run_in_threadpool(self.plan_source)
+        plan, records = await run_in_threadpool(self._plan)
         buffer = io.StringIO()
-        plan.to_csv(buffer)
+        plan.to_csv(buffer, records=records)
         self.audit(page, "plan.download", "plan", "done", f"{len(plan.operations)} operations")
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
         return Response(
@@ -617,7 +631,7 @@ def create_app(
     *,
     authenticate: Authenticate,
     csrf_secret: bytes | str | None = None,
-    plan: Callable[[], Plan] | None = None,
+    plan: PlanSource | None = None,
     open_items: Callable[[], Sequence[OpenItem]] | None = None,
     on_action: Callable[[WebAction], None] | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
@@ -636,7 +650,10 @@ def create_app(
         csrf_secret: Key of the CSRF tokens; give all processes of one deployment the same
             (at least 16 bytes). None: a random one for this process.
         plan: Makes the go-live plan the plan page shows (``lambda: engine.plan(relations=
-            ...)``); without it the page says there is none.
+            ...)``); without it the page says there is none. It may return ``(plan,
+            records)``, the plan with the CRM records it was made of: then the CSV download
+            also has a row per field of each record the plan creates (``Plan.to_csv(...,
+            records=...)``); a plan alone gives those creates one row each.
         open_items: Reads open items for the payment-status page (a host usually returns what
             its worker last pulled; ``engine.pull_open_items()`` moves the change cursor).
         on_action: Told about every action (and refused form) with its user, for an audit

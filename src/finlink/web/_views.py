@@ -84,9 +84,7 @@ def status_warnings(status: AdministrationStatus) -> list[tuple[str, dict[str, o
     if status.pending_intents:
         said.append(("status.warn_pending", {"count": status.pending_intents}))
     known = set(
-        _status_warnings(
-            status.credentials_refused, status.pending_intents, status.rate_budget_low
-        )
+        _status_warnings(status.credentials_refused, status.pending_intents, status.rate_budget_low)
     )
     said.extend(("", {"text": warning}) for warning in status.warnings if warning not in known)
     for budget in status.rate_budget_low:
