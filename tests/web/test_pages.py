@@ -464,7 +464,8 @@ def test_a_plan_given_with_its_records_downloads_each_created_field(scenario: Sc
     created = [r for r in rows if r["crm_key"] == "crm-9" and r["administration"] == "exact:1"]
     assert {r["kind"] for r in created} == {"create"}
     names = [r for r in created if r["field"] == "name"]
-    assert names and names[0]["new_value"] == scenario.crm["crm-9"].name
+    assert names
+    assert names[0]["new_value"] == scenario.crm["crm-9"].name
 
 
 def test_the_open_items_page_shows_payment_status(scenario: Scenario) -> None:
