@@ -583,3 +583,95 @@ def test_a_candidate_without_a_kept_record_is_read_or_said_to_be_unreadable(
     html = client.get("/reviews/4").text
     assert "could not be read from the administration" in html
     assert scenario.snel.calls["get_relation"] == 1
+
+
+NL = {"accept-language": "nl"}
+
+
+def test_a_refused_retry_says_why_in_dutch(client: TestClient, scenario: Scenario) -> None:
+    token = csrf_token(client.get("/errors").text)
+    form = {"csrf_token": token, "administration": "exact:1", "entity": "relation"}
+    unknown = client.post("/errors/retry", data={**form, "crm_key": "crm-unknown"}, headers=NL)
+    assert unknown.status_code == 409
+    assert "Er is niets om opnieuw te verzenden voor dit gegeven" in unknown.text
+    assert "nothing to retry" not in unknown.text  # not the engine's English
+    # Refused for its data in a batch sync: nothing is kept to send; the CRM must send it.
+    scenario.store.record_failure(
+        "exact:1",
+        "relation",
+        "crm-7",
+        kind="ValidationError",
+        message="name: longer than 50 characters [max_length]",
+        field_path="name",
+        rule="max_length",
+        retriable=False,
+    )
+    refused = client.post("/errors/retry", data={**form, "crm_key": "crm-7"}, headers=NL)
+    assert refused.status_code == 409
+    assert "Verbeter het in het CRM en sla het daar op" in refused.text
+    assert "the administration refused it" not in refused.text
+    english = client.post("/errors/retry", data={**form, "crm_key": "crm-7"})
+    assert "Correct it in the CRM and save it there" in english.text
+
+
+def test_the_error_log_offers_retry_only_where_finlink_can_send_again(
+    client: TestClient, scenario: Scenario
+) -> None:
+    scenario.store.record_failure(
+        "snelstart:2",
+        "relation",
+        "crm-7",
+        kind="ValidationError",
+        message="name: longer than 50 characters [max_length]",
+        field_path="name",
+        rule="max_length",
+        retriable=False,
+    )
+    html = client.get("/errors", headers=NL).text
+    forms = re.findall(r'<form method="post".*?</form>', html, re.S)
+    keys = [re.search(r'name="crm_key" value="([^"]+)"', f)[1] for f in forms]  # type: ignore[index]
+    assert keys == ["crm-9"]  # the passing failure, not the one refused for its data
+    assert "Verbeter het gegeven eerst in het CRM" in html
+
+
+def test_the_plan_page_says_evidence_conflicts_and_notes_in_dutch(client: TestClient) -> None:
+    html = client.get("/plan", headers=NL).text
+    assert "Wacht op beoordeling: Deze relatie staat misschien al in de administratie" in html
+    assert "zelfde postcode 3511 AB en huisnummer 1" in html  # crm-0's evidence
+    assert "geen relatie in de administratie lijkt er genoeg op" in html  # crm-9's create
+    assert "E-mailadres: CRM crm@firma5.nl, administratie boekhouder@firma5.nl" in html
+    for english in ("waiting for review", "same postcode", "possible match", "close enough"):
+        assert english not in html
+
+
+def test_every_text_the_plan_details_can_use_is_in_both_languages() -> None:
+    from finlink.sync.report import ConflictDecision, Operation
+    from finlink.web._views import plan_details
+
+    notes = (
+        "dismissed in the review queue",
+        "changed in the CRM after it was booked; finlink does not change booked invoices: "
+        "book a credit note and a new invoice",
+        "waiting for review: possible match (kvk, 90): same KvK 12345678",
+    )
+    op = Operation(
+        administration="exact:1",
+        entity="relation",
+        crm_key="crm-1",
+        kind=OperationKind.UPDATE,
+        changes={"email": ("a@b.nl", "c@d.nl")},
+        conflicts=tuple(
+            ConflictDecision(field="iban", crm_value="x", accounting_value="y", resolution=r)
+            for r in ("crm", "accounting", "manual", "other")
+        ),
+        notes=notes,
+    )
+    for language in ("nl", "en"):
+        details = list(plan_details(op, language))
+        keys = {key for key, _ in details if key}
+        assert {"plan.note_dismissed", "plan.note_booked", "plan.note_waiting"} <= keys
+        for key, values in details:
+            if key:
+                assert CATALOGUES[language][key].format(**values)
+    dutch = [v.get("text") for k, v in plan_details(op, "nl") if not k]
+    assert "zelfde KvK-nummer 12345678" in dutch

@@ -27,7 +27,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from finlink._errors import FinlinkError, SyncError
+from finlink._errors import FinlinkError, StoreUnavailableError, SyncError
 from finlink.model import Booking, Project, Relation
 from finlink.model.readback import OpenItem
 from finlink.serialization import to_dict
@@ -555,7 +555,10 @@ class _WebApp:
             report = await run_in_threadpool(self.engine.retry, administration, entity, crm_key)
         except (SyncError, ValueError) as error:
             self.audit(page, "error.retry", target, "failed", str(error))
-            raise _Refused(409, "failed.title", str(error)) from None
+            key, detail = await run_in_threadpool(
+                self._retry_refusal, error, administration, entity, crm_key, page.language
+            )
+            raise _Refused(409, key, detail) from None
         ok = report.ok
         self.audit(page, "error.retry", target, "done" if ok else "failed")
         return self.redirect(
@@ -565,6 +568,27 @@ class _WebApp:
             entity=page.form.get("filter_entity"),
             done="retried" if ok else "retry_failed",
         )
+
+    def _retry_refusal(
+        self, error: Exception, administration: str, entity: str, crm_key: str, language: str
+    ) -> tuple[str, str]:
+        """Why a retry was refused, as a message key and a detail in the user's language.
+
+        Worked out from the exception's type and what the store holds for the record, not
+        from the engine's English message: no error-log entry means nothing to retry; an
+        entry refused for its data must come again from the CRM; a passing one has nothing
+        waiting now (another worker holds it).
+        """
+        if isinstance(error, StoreUnavailableError):
+            return "retry.store_down", ""
+        try:
+            entry = self.engine.store.get_error(administration, entity, crm_key)
+        except SyncError:
+            return "retry.store_down", ""
+        if entry is None:
+            return "retry.nothing", ""
+        reason = explain_error(entry, language)
+        return ("retry.busy" if entry.retriable else "retry.refused"), reason
 
     # -- plan ------------------------------------------------------------------------------
 
@@ -591,7 +615,9 @@ class _WebApp:
             nav="plan",
             plan=plan,
             counts=plan.counts(),
-            operations=[{"op": op, "details": list(plan_details(op))} for op in window],
+            operations=[
+                {"op": op, "details": list(plan_details(op, page.language))} for op in window
+            ],
             next_after=start + PLAN_PAGE if start + PLAN_PAGE < len(shown) else None,
         )
 
