@@ -675,3 +675,20 @@ def test_every_text_the_plan_details_can_use_is_in_both_languages() -> None:
                 assert CATALOGUES[language][key].format(**values)
     dutch = [v.get("text") for k, v in plan_details(op, "nl") if not k]
     assert "zelfde KvK-nummer 12345678" in dutch
+
+
+def test_a_plan_line_is_said_once_though_match_and_note_both_carry_it() -> None:
+    from finlink.sync.report import Operation
+    from finlink.web._views import plan_details
+
+    evidence = "same KvK 12345678"
+    op = Operation(
+        administration="exact:1",
+        entity="relation",
+        crm_key="crm-1",
+        kind=OperationKind.REVIEW,
+        match={"rule": "kvk", "score": 90, "evidence": evidence},
+        notes=(f"possible match (kvk, 90): {evidence}",),
+    )
+    texts = [v["text"] for k, v in plan_details(op, "nl") if not k]
+    assert texts.count("zelfde KvK-nummer 12345678") == 1

@@ -238,6 +238,22 @@ def _problem(problem: Problem, language: str) -> str:
 def plan_details(
     operation: Operation, language: str = "en"
 ) -> Iterable[tuple[str, dict[str, object]]]:
+    """The lines under one planned operation, each said once (see :func:`_plan_lines`).
+
+    A review operation carries its match's evidence and, in its note, the same evidence
+    again; a bookkeeper reads each phrase once.
+    """
+    seen: set[str] = set()
+    for key, values in _plan_lines(operation, language):
+        text = str(values.get("text", "")) if not key else ""
+        if text:
+            if text in seen:
+                continue
+            seen.add(text)
+        yield key, values
+
+
+def _plan_lines(operation: Operation, language: str) -> Iterable[tuple[str, dict[str, object]]]:
     """The lines under one planned operation as ``(message key, values)`` pairs.
 
     Field changes first (old is the administration's value, new the CRM's), then the match
