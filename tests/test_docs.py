@@ -38,3 +38,24 @@ def test_validation_page_shows_what_the_example_prints(capsys: pytest.CaptureFix
     exec(compile(first, "validation.md", "exec"), {})
     printed = capsys.readouterr().out.strip()
     assert f"```text\n{printed}\n```" in page
+
+
+_PY_BLOCK = re.compile(r"^```py\n(.*?)^```", re.MULTILINE | re.DOTALL)
+WEB_VIEW = ROOT / "docs" / "howto" / "bookkeepers-web-view.md"
+
+
+def test_the_web_view_mounting_examples_are_valid_python() -> None:
+    # They need FastAPI, Django and a host's own code, so they are fenced ``py`` and do not
+    # run; compiling them at least catches a syntax error or a stale keyword argument name.
+    blocks = _PY_BLOCK.findall(WEB_VIEW.read_text(encoding="utf-8"))
+    assert len(blocks) >= 3, "the FastAPI and Django examples are gone?"
+    for number, block in enumerate(blocks, start=1):
+        compile(block, f"{WEB_VIEW.name} py block {number}", "exec")
+
+
+def test_the_web_view_how_to_shows_every_screenshot_the_tests_make() -> None:
+    page = WEB_VIEW.read_text(encoding="utf-8")
+    shots = sorted(p.name for p in (ROOT / "docs" / "images" / "web").glob("*.png"))
+    assert shots, "no screenshots in docs/images/web"
+    missing = [name for name in shots if f"](../images/web/{name})" not in page]
+    assert missing == []

@@ -41,7 +41,9 @@ def test_status_of_a_clean_store_exits_0_and_lists_every_administration(cli: Cli
         "last_successful_run",
         "warnings",
         "rate_budget",
+        "credentials_refused",
     }
+    assert first["credentials_refused"] is None
     assert first["rate_budget"] == []  # counted in this process only: not shown
     assert first["name"] == "Demo B.V."
     assert first["last_successful_run"] is None

@@ -268,6 +268,10 @@ def test_status_warns_of_refused_credentials_only_where_they_were_refused() -> N
     # A vendor that is down is no credentials problem.
     assert status["snelstart:2"].failed >= 1
     assert not any(w.startswith("credentials") for w in status["snelstart:2"].warnings)
+    # The same fact, structured, for a screen that words it itself.
+    assert status["exact:1"].credentials_refused == "the refresh token has expired"
+    assert status["snelstart:2"].credentials_refused is None
+    assert status["exact:1"].rate_budget_low == ()
 
 
 def test_engine_configuration_errors() -> None:
@@ -402,12 +406,16 @@ def test_status_shows_the_rate_budget_and_warns_when_the_day_is_nearly_spent() -
     day = [b for b in status["exact:1"].rate_budget if b.window.seconds == 86400]
     assert [(b.used, b.remaining) for b in day] == [(50, 50)]
     assert status["exact:1"].warnings == ()
+    assert status["exact:1"].rate_budget_low == ()
     assert status["memory"].rate_budget == ()  # no limiter, nothing to show
 
     for _ in range(45):
         clock.advance(2)  # stay inside the minute's 60
         with limiter.acquire():
             pass
-    (warning,) = engine.status()["exact:1"].warnings
+    spent = engine.status()["exact:1"]
+    (warning,) = spent.warnings
     assert warning.startswith("rate budget nearly spent: 5 of 100 calls left (100/day)")
     assert "resets at" in warning
+    # The same, structured: only the day (the minute window refills on its own).
+    assert [(b.window.seconds, b.remaining) for b in spent.rate_budget_low] == [(86400, 5)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from pathlib import Path
@@ -448,6 +449,25 @@ def test_the_plan_downloads_as_csv(client: TestClient, actions: list[WebAction])
     assert [a.action for a in actions] == ["plan.download"]
 
 
+def test_a_plan_given_with_its_records_downloads_each_created_field(scenario: Scenario) -> None:
+    import csv
+
+    records = list(scenario.crm.values())
+    app = create_app(
+        scenario.engine,
+        authenticate=host_authenticate,
+        plan=lambda: (scenario.engine.plan(relations=records), records),
+    )
+    with TestClient(app, cookies={SESSION_COOKIE: "anna-session"}) as c:
+        rows = list(csv.DictReader(io.StringIO(c.get("/plan.csv").text)))
+        assert "crm-9" in c.get("/plan").text  # the page takes the pair as well
+    created = [r for r in rows if r["crm_key"] == "crm-9" and r["administration"] == "exact:1"]
+    assert {r["kind"] for r in created} == {"create"}
+    names = [r for r in created if r["field"] == "name"]
+    assert names
+    assert names[0]["new_value"] == scenario.crm["crm-9"].name
+
+
 def test_the_open_items_page_shows_payment_status(scenario: Scenario) -> None:
     from decimal import Decimal
 
@@ -485,6 +505,28 @@ def test_status_warnings_are_said_in_both_languages(client: TestClient, scenario
     assert "De administratie weigerde de inloggegevens van finlink" in dutch
 
 
+def test_status_warnings_come_from_the_structured_fields_not_the_english_text() -> None:
+    from finlink.sync import AdministrationStatus
+    from finlink.web._views import status_warnings
+
+    # The English sentences are for logs; their wording may change (here: none at all), the
+    # Dutch page still says what the fields hold.
+    status = AdministrationStatus(
+        administration="exact:1",
+        name="Exact",
+        outbox_depth=0,
+        failed=0,
+        review_open=0,
+        pending_intents=0,
+        last_successful_run=None,
+        warnings=(),
+        credentials_refused="de vernieuwingstoken is verlopen",
+    )
+    assert status_warnings(status) == [
+        ("status.warn_credentials", {"detail": "de vernieuwingstoken is verlopen"})
+    ]
+
+
 def test_a_nearly_spent_day_budget_and_unknown_outcomes_are_warned_about() -> None:
     from datetime import UTC, datetime
 
@@ -494,6 +536,9 @@ def test_a_nearly_spent_day_budget_and_unknown_outcomes_are_warned_about() -> No
 
     day = Window(limit=5000, seconds=86400.0, name="day")
     minute = Window(limit=60, seconds=60.0, name="minute")
+    low = WindowBudget(
+        window=day, used=4800, remaining=200, resets_at=datetime(2026, 1, 6, tzinfo=UTC)
+    )
     status = AdministrationStatus(
         administration="exact:1",
         name="Exact",
@@ -503,15 +548,8 @@ def test_a_nearly_spent_day_budget_and_unknown_outcomes_are_warned_about() -> No
         pending_intents=2,
         last_successful_run=None,
         warnings=("2 write(s) with unknown outcome; the next run checks them", "odd news"),
-        rate_budget=(
-            WindowBudget(window=minute, used=60, remaining=0, resets_at=None),
-            WindowBudget(
-                window=day,
-                used=4800,
-                remaining=200,
-                resets_at=datetime(2026, 1, 6, tzinfo=UTC),
-            ),
-        ),
+        rate_budget=(WindowBudget(window=minute, used=60, remaining=0, resets_at=None), low),
+        rate_budget_low=(low,),
     )
     said = status_warnings(status)
     assert said == [
@@ -545,3 +583,112 @@ def test_a_candidate_without_a_kept_record_is_read_or_said_to_be_unreadable(
     html = client.get("/reviews/4").text
     assert "could not be read from the administration" in html
     assert scenario.snel.calls["get_relation"] == 1
+
+
+NL = {"accept-language": "nl"}
+
+
+def test_a_refused_retry_says_why_in_dutch(client: TestClient, scenario: Scenario) -> None:
+    token = csrf_token(client.get("/errors").text)
+    form = {"csrf_token": token, "administration": "exact:1", "entity": "relation"}
+    unknown = client.post("/errors/retry", data={**form, "crm_key": "crm-unknown"}, headers=NL)
+    assert unknown.status_code == 409
+    assert "Er is niets om opnieuw te verzenden voor dit gegeven" in unknown.text
+    assert "nothing to retry" not in unknown.text  # not the engine's English
+    # Refused for its data in a batch sync: nothing is kept to send; the CRM must send it.
+    scenario.store.record_failure(
+        "exact:1",
+        "relation",
+        "crm-7",
+        kind="ValidationError",
+        message="name: longer than 50 characters [max_length]",
+        field_path="name",
+        rule="max_length",
+        retriable=False,
+    )
+    refused = client.post("/errors/retry", data={**form, "crm_key": "crm-7"}, headers=NL)
+    assert refused.status_code == 409
+    assert "Verbeter het in het CRM en sla het daar op" in refused.text
+    assert "the administration refused it" not in refused.text
+    english = client.post("/errors/retry", data={**form, "crm_key": "crm-7"})
+    assert "Correct it in the CRM and save it there" in english.text
+
+
+def test_the_error_log_offers_retry_only_where_finlink_can_send_again(
+    client: TestClient, scenario: Scenario
+) -> None:
+    scenario.store.record_failure(
+        "snelstart:2",
+        "relation",
+        "crm-7",
+        kind="ValidationError",
+        message="name: longer than 50 characters [max_length]",
+        field_path="name",
+        rule="max_length",
+        retriable=False,
+    )
+    html = client.get("/errors", headers=NL).text
+    forms = re.findall(r'<form method="post".*?</form>', html, re.S)
+    keys = [re.search(r'name="crm_key" value="([^"]+)"', f)[1] for f in forms]  # type: ignore[index]
+    assert keys == ["crm-9"]  # the passing failure, not the one refused for its data
+    assert "Verbeter het gegeven eerst in het CRM" in html
+
+
+def test_the_plan_page_says_evidence_conflicts_and_notes_in_dutch(client: TestClient) -> None:
+    html = client.get("/plan", headers=NL).text
+    assert "Wacht op beoordeling: Deze relatie staat misschien al in de administratie" in html
+    assert "zelfde postcode 3511 AB en huisnummer 1" in html  # crm-0's evidence
+    assert "geen relatie in de administratie lijkt er genoeg op" in html  # crm-9's create
+    assert "E-mailadres: CRM crm@firma5.nl, administratie boekhouder@firma5.nl" in html
+    for english in ("waiting for review", "same postcode", "possible match", "close enough"):
+        assert english not in html
+
+
+def test_every_text_the_plan_details_can_use_is_in_both_languages() -> None:
+    from finlink.sync.report import ConflictDecision, Operation
+    from finlink.web._views import plan_details
+
+    notes = (
+        "dismissed in the review queue",
+        "changed in the CRM after it was booked; finlink does not change booked invoices: "
+        "book a credit note and a new invoice",
+        "waiting for review: possible match (kvk, 90): same KvK 12345678",
+    )
+    op = Operation(
+        administration="exact:1",
+        entity="relation",
+        crm_key="crm-1",
+        kind=OperationKind.UPDATE,
+        changes={"email": ("a@b.nl", "c@d.nl")},
+        conflicts=tuple(
+            ConflictDecision(field="iban", crm_value="x", accounting_value="y", resolution=r)
+            for r in ("crm", "accounting", "manual", "other")
+        ),
+        notes=notes,
+    )
+    for language in ("nl", "en"):
+        details = list(plan_details(op, language))
+        keys = {key for key, _ in details if key}
+        assert {"plan.note_dismissed", "plan.note_booked", "plan.note_waiting"} <= keys
+        for key, values in details:
+            if key:
+                assert CATALOGUES[language][key].format(**values)
+    dutch = [v.get("text") for k, v in plan_details(op, "nl") if not k]
+    assert "zelfde KvK-nummer 12345678" in dutch
+
+
+def test_a_plan_line_is_said_once_though_match_and_note_both_carry_it() -> None:
+    from finlink.sync.report import Operation
+    from finlink.web._views import plan_details
+
+    evidence = "same KvK 12345678"
+    op = Operation(
+        administration="exact:1",
+        entity="relation",
+        crm_key="crm-1",
+        kind=OperationKind.REVIEW,
+        match={"rule": "kvk", "score": 90, "evidence": evidence},
+        notes=(f"possible match (kvk, 90): {evidence}",),
+    )
+    texts = [v["text"] for k, v in plan_details(op, "nl") if not k]
+    assert texts.count("zelfde KvK-nummer 12345678") == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
 import threading
 from collections.abc import Iterator
@@ -137,6 +139,15 @@ def test_serve_over_the_configuration_shows_its_plan(tmp_path: Path) -> None:
             assert "crm-0" in plan
             assert "crm-1" in plan
             assert "create" in plan
+            # The CSV has the created relations' fields: serve passes the records with it.
+            download = browser.get("/plan.csv").text
+            named = [
+                row
+                for row in csv.DictReader(io.StringIO(download))
+                if row["crm_key"] == "crm-0" and row["field"] == "name"
+            ]
+            assert named  # one per administration that gets it
+            assert {row["new_value"] for row in named} == {crm_relation(0).name}
     finally:
         control.stop.set()
         thread.join(30)

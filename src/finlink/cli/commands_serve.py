@@ -12,6 +12,7 @@ import secrets
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -19,8 +20,12 @@ from finlink._errors import ConfigurationError
 from finlink.cli.commands_sync import _FILE
 from finlink.cli.inputs import read_inputs
 from finlink.cli.state import CliState, pass_state
+from finlink.model import Booking, Project, Relation
 from finlink.model.readback import OpenItem
 from finlink.sync import Plan
+
+if TYPE_CHECKING:
+    from finlink.web import PlanSource
 
 __all__ = ["serve"]
 
@@ -69,7 +74,7 @@ def serve(
             "pip install 'finlink[cli,web]'"
         ) from exc
     token = secrets.token_urlsafe(24)
-    plan: Callable[[], Plan] | None = None
+    plan: PlanSource | None = None
     open_items: Callable[[], Sequence[OpenItem]] | None = None
     folder = None
     if demo:
@@ -83,7 +88,12 @@ def serve(
         click.echo(f"Preparing the demo ({demo_size} relations)...", err=True)
         session = start_demo(size=demo_size, state_path=Path(folder.name) / "demo.db")
         engine = session.engine
-        plan = session.plan
+        crm = session.relations
+
+        def plan() -> tuple[Plan, Sequence[Relation]]:
+            # With its records, so the CSV download has the fields of each relation created.
+            return session.plan(), crm
+
         items = session.open_items
 
         def open_items() -> Sequence[OpenItem]:
@@ -93,10 +103,12 @@ def serve(
         if relations or projects or bookings:
             inputs = read_inputs(relations=relations, projects=projects, bookings=bookings)
 
-            def plan() -> Plan:
-                return engine.plan(
+            def plan() -> tuple[Plan, list[Relation | Project | Booking]]:
+                made = engine.plan(
                     relations=inputs.relations, projects=inputs.projects, bookings=inputs.bookings
                 )
+                # With the records, so the CSV download has the fields of each record created.
+                return made, [*inputs.relations, *inputs.projects, *inputs.bookings]
 
     app = create_local_app(engine, token=token, plan=plan, open_items=open_items)
     server = LocalServer(app, port=port)

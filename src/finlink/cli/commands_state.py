@@ -44,7 +44,14 @@ def status(ctx: click.Context, state: CliState, as_json: bool) -> None:
                 "ok": not attention,
                 "administrations": [
                     {
-                        **attrs.asdict(s, filter=lambda field, _: field.name != "rate_budget"),
+                        # The budgets only where counted across processes (below); the
+                        # low ones are in the warnings and in each window's `remaining`.
+                        **attrs.asdict(
+                            s,
+                            filter=lambda field, _: (
+                                field.name not in ("rate_budget", "rate_budget_low")
+                            ),
+                        ),
                         "warnings": list(s.warnings),
                         "rate_budget": [_budget_dict(b) for b in budgets[s.administration]],
                     }

@@ -99,10 +99,17 @@ class AdministrationStatus:
         review_open: Records waiting for a person (ambiguous matches, manual conflicts).
         pending_intents: Writes whose outcome is not known yet (probed on the next run).
         last_successful_run: When a run last finished without failures.
-        warnings: Plain-words warnings (credentials refused, rate budget...).
+        warnings: Plain-words warnings in English (credentials refused, writes with an
+            unknown outcome, rate budget nearly spent), for a log or ``finlink status``. The
+            same facts are in the structured fields below, for a screen that words them itself.
         rate_budget: The backend's rate budget now, window by window (``()`` for a backend
             without a limiter). Counted across every process when the limiter's state is
             shared (:class:`~finlink.http.PostgresRateLimitState`), else this process's alone.
+        credentials_refused: The administration's message when it refused finlink's
+            credentials (an ``AuthenticationError`` or ``PermissionDeniedError`` in the error
+            log): the customer must consent again, or the key was revoked. None otherwise.
+        rate_budget_low: The windows of an hour or more with less than a tenth of their calls
+            left (each also in ``rate_budget``); changes wait for their reset.
     """
 
     administration: str
@@ -114,6 +121,8 @@ class AdministrationStatus:
     last_successful_run: str | None
     warnings: tuple[str, ...] = ()
     rate_budget: tuple[WindowBudget, ...] = ()
+    credentials_refused: str | None = None
+    rate_budget_low: tuple[WindowBudget, ...] = ()
 
 
 class SyncEngine:
@@ -746,17 +755,12 @@ class SyncEngine:
         result: dict[str, AdministrationStatus] = {}
         for name, backend in self._backends.items():
             s = self.store.status(name)
-            warnings: list[str] = []
             # One entry of those kinds is enough: the store filters, so the status (which a
             # web page asks for on every view) never reads a long error log.
-            for entry in self.store.errors(name, kinds=_CREDENTIAL_KINDS, limit=1):
-                warnings.append(f"credentials refused: {entry.message}")
-            if s.pending_intents:
-                warnings.append(
-                    f"{s.pending_intents} write(s) with unknown outcome; the next run checks them"
-                )
+            refused = self.store.errors(name, kinds=_CREDENTIAL_KINDS, limit=1)
+            credentials_refused = refused[0].message if refused else None
             budgets = rate_budget(backend)
-            warnings.extend(_budget_warnings(budgets))
+            low = tuple(_low_budgets(budgets))
             result[name] = AdministrationStatus(
                 administration=name,
                 name=backend.name,
@@ -767,8 +771,10 @@ class SyncEngine:
                 last_successful_run=s.last_successful_run.isoformat()
                 if s.last_successful_run
                 else None,
-                warnings=tuple(warnings),
+                warnings=_status_warnings(credentials_refused, s.pending_intents, low),
                 rate_budget=budgets,
+                credentials_refused=credentials_refused,
+                rate_budget_low=low,
             )
         return result
 
@@ -804,21 +810,40 @@ _CREDENTIAL_KINDS = ("AuthenticationError", "PermissionDeniedError")
 LOW_BUDGET_SHARE = 0.1
 
 
-def _budget_warnings(budgets: Sequence[WindowBudget]) -> list[str]:
-    """Plain-words warnings for windows of an hour or more that are nearly spent.
+def _low_budgets(budgets: Sequence[WindowBudget]) -> list[WindowBudget]:
+    """The windows of an hour or more that are nearly spent.
 
     A minute window runs low all the time under load and refills within the minute; a day
     that is nearly spent means changes will wait until it resets.
     """
+    return [
+        budget
+        for budget in budgets
+        if budget.window.seconds >= 3600
+        and budget.remaining < budget.window.limit * LOW_BUDGET_SHARE
+    ]
+
+
+def _status_warnings(
+    credentials_refused: str | None, pending_intents: int, low: Sequence[WindowBudget]
+) -> tuple[str, ...]:
+    """``AdministrationStatus.warnings``: its structured fields in plain English words.
+
+    One function makes them, so a screen that words the structured fields itself can tell
+    these from any other warning by equality, never by parsing the sentences.
+    """
     warnings = []
-    for budget in budgets:
+    if credentials_refused is not None:
+        warnings.append(f"credentials refused: {credentials_refused}")
+    if pending_intents:
+        warnings.append(
+            f"{pending_intents} write(s) with unknown outcome; the next run checks them"
+        )
+    for budget in low:
         window = budget.window
-        if window.seconds >= 3600 and budget.remaining < window.limit * LOW_BUDGET_SHARE:
-            resets = (
-                f"; it resets at {budget.resets_at:%Y-%m-%d %H:%M} UTC" if budget.resets_at else ""
-            )
-            warnings.append(
-                f"rate budget nearly spent: {budget.remaining:,} of {window.limit:,} calls "
-                f"left ({window.label()}){resets}"
-            )
-    return warnings
+        resets = f"; it resets at {budget.resets_at:%Y-%m-%d %H:%M} UTC" if budget.resets_at else ""
+        warnings.append(
+            f"rate budget nearly spent: {budget.remaining:,} of {window.limit:,} calls "
+            f"left ({window.label()}){resets}"
+        )
+    return tuple(warnings)

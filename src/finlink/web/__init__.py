@@ -29,8 +29,16 @@ except ModuleNotFoundError as exc:  # pragma: no cover - the test run has the ex
         name=exc.name,
     ) from exc
 
-from finlink.web._app import create_app
+from finlink.web._app import PlanSource, create_app
 from finlink.web._local import LocalServer, create_local_app
 from finlink.web._security import Authenticate, WebAction, WebUser
 
-__all__ = ["Authenticate", "LocalServer", "WebAction", "WebUser", "create_app", "create_local_app"]
+__all__ = [
+    "Authenticate",
+    "LocalServer",
+    "PlanSource",
+    "WebAction",
+    "WebUser",
+    "create_app",
+    "create_local_app",
+]

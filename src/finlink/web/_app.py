@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -27,7 +27,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from finlink._errors import FinlinkError, SyncError
+from finlink._errors import FinlinkError, StoreUnavailableError, SyncError
+from finlink.model import Booking, Project, Relation
 from finlink.model.readback import OpenItem
 from finlink.serialization import to_dict
 from finlink.sync.conflicts import conflict_versions
@@ -62,7 +63,7 @@ from finlink.web._views import (
     status_warnings,
 )
 
-__all__ = ["create_app"]
+__all__ = ["PlanSource", "create_app"]
 
 _log = logging.getLogger("finlink.web")
 
@@ -73,6 +74,10 @@ DEFAULT_PAGE_SIZE = 25
 CONFLICT_SCAN = 500
 #: Plan operations per page (the plan is computed in memory by the host's callable).
 PLAN_PAGE = 200
+
+#: What the host's ``plan`` callable returns: the plan, or the plan with the CRM records it
+#: was made of (then the CSV download has a row per field of each record it creates).
+PlanSource = Callable[[], Plan | tuple[Plan, Iterable[Relation | Project | Booking]]]
 
 _DONE_KEYS = frozenset({"linked", "created", "dismissed", "conflict", "retried", "retry_failed"})
 
@@ -123,7 +128,7 @@ class _WebApp:
         *,
         authenticate: Authenticate,
         csrf_secret: bytes | str | None,
-        plan: Callable[[], Plan] | None,
+        plan: PlanSource | None,
         open_items: Callable[[], Sequence[OpenItem]] | None,
         on_action: Callable[[WebAction], None] | None,
         page_size: int,
@@ -550,7 +555,10 @@ class _WebApp:
             report = await run_in_threadpool(self.engine.retry, administration, entity, crm_key)
         except (SyncError, ValueError) as error:
             self.audit(page, "error.retry", target, "failed", str(error))
-            raise _Refused(409, "failed.title", str(error)) from None
+            key, detail = await run_in_threadpool(
+                self._retry_refusal, error, administration, entity, crm_key, page.language
+            )
+            raise _Refused(409, key, detail) from None
         ok = report.ok
         self.audit(page, "error.retry", target, "done" if ok else "failed")
         return self.redirect(
@@ -561,14 +569,44 @@ class _WebApp:
             done="retried" if ok else "retry_failed",
         )
 
+    def _retry_refusal(
+        self, error: Exception, administration: str, entity: str, crm_key: str, language: str
+    ) -> tuple[str, str]:
+        """Why a retry was refused, as a message key and a detail in the user's language.
+
+        Worked out from the exception's type and what the store holds for the record, not
+        from the engine's English message: no error-log entry means nothing to retry; an
+        entry refused for its data must come again from the CRM; a passing one has nothing
+        waiting now (another worker holds it).
+        """
+        if isinstance(error, StoreUnavailableError):
+            return "retry.store_down", ""
+        try:
+            entry = self.engine.store.get_error(administration, entity, crm_key)
+        except SyncError:
+            return "retry.store_down", ""
+        if entry is None:
+            return "retry.nothing", ""
+        reason = explain_error(entry, language)
+        return ("retry.busy" if entry.retriable else "retry.refused"), reason
+
     # -- plan ------------------------------------------------------------------------------
+
+    def _plan(self) -> tuple[Plan, list[Relation | Project | Booking]]:
+        """The host's plan and the CRM records it was made of (none when it gave only a plan)."""
+        assert self.plan_source is not None  # the handlers check first
+        made = self.plan_source()
+        if isinstance(made, Plan):
+            return made, []
+        plan, records = made
+        return plan, list(records)
 
     async def plan(self, page: _Page) -> Response:
         """The go-live plan the host's callable makes, a page of operations at a time."""
         if self.plan_source is None:
             return self.render(page, "plan.html", nav="plan", plan=None)
         start = _int(page.request.query_params.get("after"), "after") or 0
-        plan: Plan = await run_in_threadpool(self.plan_source)
+        plan, _records = await run_in_threadpool(self._plan)
         shown = [op for op in plan.operations if op.kind is not OperationKind.SKIP]
         window = shown[start : start + PLAN_PAGE]
         return self.render(
@@ -577,7 +615,9 @@ class _WebApp:
             nav="plan",
             plan=plan,
             counts=plan.counts(),
-            operations=[{"op": op, "details": list(plan_details(op))} for op in window],
+            operations=[
+                {"op": op, "details": list(plan_details(op, page.language))} for op in window
+            ],
             next_after=start + PLAN_PAGE if start + PLAN_PAGE < len(shown) else None,
         )
 
@@ -585,9 +625,9 @@ class _WebApp:
         """The plan as CSV for the accountant (``Plan.to_csv``)."""
         if self.plan_source is None:
             raise _Refused(404, "plan.none")
-        plan: Plan = await run_in_threadpool(self.plan_source)
+        plan, records = await run_in_threadpool(self._plan)
         buffer = io.StringIO()
-        plan.to_csv(buffer)
+        plan.to_csv(buffer, records=records)
         self.audit(page, "plan.download", "plan", "done", f"{len(plan.operations)} operations")
         stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M")
         return Response(
@@ -617,7 +657,7 @@ def create_app(
     *,
     authenticate: Authenticate,
     csrf_secret: bytes | str | None = None,
-    plan: Callable[[], Plan] | None = None,
+    plan: PlanSource | None = None,
     open_items: Callable[[], Sequence[OpenItem]] | None = None,
     on_action: Callable[[WebAction], None] | None = None,
     page_size: int = DEFAULT_PAGE_SIZE,
@@ -636,7 +676,10 @@ def create_app(
         csrf_secret: Key of the CSRF tokens; give all processes of one deployment the same
             (at least 16 bytes). None: a random one for this process.
         plan: Makes the go-live plan the plan page shows (``lambda: engine.plan(relations=
-            ...)``); without it the page says there is none.
+            ...)``); without it the page says there is none. It may return ``(plan,
+            records)``, the plan with the CRM records it was made of: then the CSV download
+            also has a row per field of each record the plan creates (``Plan.to_csv(...,
+            records=...)``); a plan alone gives those creates one row each.
         open_items: Reads open items for the payment-status page (a host usually returns what
             its worker last pulled; ``engine.pull_open_items()`` moves the change cursor).
         on_action: Told about every action (and refused form) with its user, for an audit

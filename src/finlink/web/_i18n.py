@@ -133,6 +133,33 @@ _EN: Final[Mapping[str, str]] = {
     "plan.change": "{field}: {old} → {new}",
     "plan.matched": "Matched by {rule} (score {score})",
     "plan.unchanged": "{count} unchanged",
+    "plan.conflict_crm": "{field}: the CRM's {crm} replaces the administration's {accounting}",
+    "plan.conflict_accounting": (
+        "{field}: the administration's {accounting} stays; the CRM's {crm} is not written"
+    ),
+    "plan.conflict_manual": "{field}: CRM {crm}, administration {accounting}; a person decides",
+    "plan.conflict_other": "{field}: CRM {crm}, administration {accounting}; {resolution}",
+    "plan.note_dismissed": "Dismissed in the review queue: left alone until it changes.",
+    "plan.note_booked": (
+        "Changed in the CRM after it was booked; finlink does not change booked invoices: "
+        "book a credit note and a new invoice."
+    ),
+    "plan.note_waiting": "Waiting for review: {reason}",
+    "retry.nothing": (
+        "There is nothing to send again for this record: it is not in the error log and no "
+        "change of it waits to be sent."
+    ),
+    "retry.refused": (
+        "finlink has nothing it can send again: the administration refused this record for "
+        "its data. Correct it in the CRM and save it there; the CRM then sends it again."
+    ),
+    "retry.busy": (
+        "Nothing of this record waits to be sent right now (another worker may be sending "
+        "it). Look at the error log again in a few minutes."
+    ),
+    "retry.store_down": (
+        "finlink's own database cannot be reached now, so nothing was sent. Try again later."
+    ),
     "open_items.title": "Open items",
     "open_items.intro": "What is still to be paid, per invoice, as the administrations say.",
     "open_items.none": "No open items are available here: the host did not supply them.",
@@ -285,6 +312,35 @@ _NL: Final[Mapping[str, str]] = {
     "plan.change": "{field}: {old} → {new}",
     "plan.matched": "Gevonden via {rule} (score {score})",
     "plan.unchanged": "{count} ongewijzigd",
+    "plan.conflict_crm": "{field}: {crm} uit het CRM vervangt {accounting} uit de administratie",
+    "plan.conflict_accounting": (
+        "{field}: {accounting} uit de administratie blijft; {crm} uit het CRM wordt niet geschreven"
+    ),
+    "plan.conflict_manual": "{field}: CRM {crm}, administratie {accounting}; een mens beslist",
+    "plan.conflict_other": "{field}: CRM {crm}, administratie {accounting}; {resolution}",
+    "plan.note_dismissed": "Genegeerd in de wachtrij: blijft met rust tot het verandert.",
+    "plan.note_booked": (
+        "Gewijzigd in het CRM nadat het geboekt was; finlink wijzigt geboekte facturen niet: "
+        "boek een creditnota en een nieuwe factuur."
+    ),
+    "plan.note_waiting": "Wacht op beoordeling: {reason}",
+    "retry.nothing": (
+        "Er is niets om opnieuw te verzenden voor dit gegeven: het staat niet in de foutenlog "
+        "en er wacht geen wijziging van."
+    ),
+    "retry.refused": (
+        "finlink heeft niets dat het opnieuw kan verzenden: de administratie weigerde dit "
+        "gegeven om de inhoud. Verbeter het in het CRM en sla het daar op; het CRM stuurt "
+        "het dan opnieuw."
+    ),
+    "retry.busy": (
+        "Er wacht nu niets van dit gegeven op verzending (misschien verstuurt een ander "
+        "proces het al). Kijk over een paar minuten opnieuw in de foutenlog."
+    ),
+    "retry.store_down": (
+        "De eigen database van finlink is nu niet bereikbaar, dus er is niets verzonden. "
+        "Probeer het later opnieuw."
+    ),
     "open_items.title": "Openstaande posten",
     "open_items.intro": "Wat nog betaald moet worden, per factuur, volgens de administraties.",
     "open_items.none": (

@@ -23,8 +23,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from finlink.model.readback import OpenItem
 from finlink.sync.engine import SyncEngine
-from finlink.sync.report import Plan
-from finlink.web._app import create_app
+from finlink.web._app import PlanSource, create_app
 from finlink.web._security import SECURITY_HEADERS, WebUser
 
 __all__ = ["LOCAL_USER", "TOKEN_COOKIE", "LocalServer", "create_local_app"]
@@ -68,7 +67,7 @@ def create_local_app(
     engine: SyncEngine,
     *,
     token: str,
-    plan: Callable[[], Plan] | None = None,
+    plan: PlanSource | None = None,
     open_items: Callable[[], Sequence[OpenItem]] | None = None,
 ) -> ASGIApp:
     """The view for the one browser that holds ``token`` (``finlink serve``).

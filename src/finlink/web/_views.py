@@ -5,17 +5,19 @@ Pure functions over plain data, so the templates only lay out what these return.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import attrs
 
+from finlink._errors import Problem
 from finlink.sync.conflicts import is_conflict
-from finlink.sync.engine import LOW_BUDGET_SHARE, AdministrationStatus
-from finlink.sync.explain import field_label
+from finlink.sync.engine import AdministrationStatus, _status_warnings
+from finlink.sync.explain import explain_error, explain_evidence, explain_review, field_label
 from finlink.sync.report import Operation
-from finlink.sync.store import Review
+from finlink.sync.store import ErrorEntry, Review
 
 __all__ = [
     "FieldRow",
@@ -74,31 +76,31 @@ def field_name(path: str, language: str) -> str:
 def status_warnings(status: AdministrationStatus) -> list[tuple[str, dict[str, object]]]:
     """The status's warnings as ``(message key, values)``, so both languages can say them.
 
-    ``engine.status()`` words its warnings in English; the ones it makes are recognised and
-    said again from the figures (a warning it does not know is shown as it is, key ``""``).
+    Said from the structured fields (``credentials_refused``, ``pending_intents``,
+    ``rate_budget_low``), never by reading the English sentences; a warning in ``warnings``
+    that is not the engine's wording of those fields is shown as it is (key ``""``).
     """
     said: list[tuple[str, dict[str, object]]] = []
-    for warning in status.warnings:
-        if warning.startswith("credentials refused: "):
-            said.append(("status.warn_credentials", {"detail": warning.split(": ", 1)[1]}))
-        elif "with unknown outcome" in warning:
-            said.append(("status.warn_pending", {"count": status.pending_intents}))
-        elif not warning.startswith("rate budget nearly spent"):
-            said.append(("", {"text": warning}))
-    for budget in status.rate_budget:
-        window = budget.window
-        if window.seconds >= 3600 and budget.remaining < window.limit * LOW_BUDGET_SHARE:
-            said.append(
-                (
-                    "status.warn_budget",
-                    {
-                        "remaining": f"{budget.remaining:,}",
-                        "limit": f"{window.limit:,}",
-                        "window": window.label(),
-                        "resets": moment(budget.resets_at) or "—",
-                    },
-                )
+    if status.credentials_refused is not None:
+        said.append(("status.warn_credentials", {"detail": status.credentials_refused}))
+    if status.pending_intents:
+        said.append(("status.warn_pending", {"count": status.pending_intents}))
+    known = set(
+        _status_warnings(status.credentials_refused, status.pending_intents, status.rate_budget_low)
+    )
+    said.extend(("", {"text": warning}) for warning in status.warnings if warning not in known)
+    for budget in status.rate_budget_low:
+        said.append(
+            (
+                "status.warn_budget",
+                {
+                    "remaining": f"{budget.remaining:,}",
+                    "limit": f"{budget.window.limit:,}",
+                    "window": budget.window.label(),
+                    "resets": moment(budget.resets_at) or "—",
+                },
             )
+        )
     return said
 
 
@@ -180,31 +182,123 @@ def record_name(payload: Mapping[str, Any]) -> str:
     return ""
 
 
-def plan_details(operation: Operation) -> Iterable[tuple[str, dict[str, object]]]:
+#: Notes the engine writes in the plan without values, said again in either language.
+_NOTE_KEYS: Mapping[str, str] = {
+    "dismissed in the review queue": "plan.note_dismissed",
+    "changed in the CRM after it was booked; finlink does not change booked invoices: book "
+    "a credit note and a new invoice": "plan.note_booked",
+}
+_WAITING = "waiting for review: "
+#: A review reason of a possible match (``possible match (rule, score): evidence``).
+_POSSIBLE = re.compile(r"^possible match \([^)]*\): (?P<why>.+)$", re.S)
+#: How a field conflict can be decided (``ConflictDecision.resolution``), each with its text.
+_RESOLUTIONS = frozenset({"crm", "accounting", "manual"})
+
+
+def _reason(reason: str, language: str) -> str:
+    """A review reason (the engine's English) in plain words, as the review queue says it."""
+    now = datetime.now(UTC)
+    item = Review(
+        review_id=0,
+        administration="",
+        entity="",
+        crm_key="",
+        reason=reason,
+        candidates=(),
+        payload={},
+        created_at=now,
+        updated_at=now,
+        resolution=None,
+        remote_id=None,
+        resolved_at=None,
+    )
+    return explain_review(item, language)
+
+
+def _problem(problem: Problem, language: str) -> str:
+    """A validation problem in plain words, as the error log says the same rule."""
+    now = datetime.now(UTC)
+    entry = ErrorEntry(
+        administration="",
+        entity="",
+        crm_key="",
+        kind="ValidationError",
+        message=str(problem),
+        field_path=problem.path or None,
+        rule=problem.rule,
+        vendor_code=None,
+        retriable=False,
+        attempts=0,
+        first_seen=now,
+        last_seen=now,
+    )
+    return explain_error(entry, language)
+
+
+def plan_details(
+    operation: Operation, language: str = "en"
+) -> Iterable[tuple[str, dict[str, object]]]:
+    """The lines under one planned operation, each said once (see :func:`_plan_lines`).
+
+    A review operation carries its match's evidence and, in its note, the same evidence
+    again; a bookkeeper reads each phrase once.
+    """
+    seen: set[str] = set()
+    for key, values in _plan_lines(operation, language):
+        text = str(values.get("text", "")) if not key else ""
+        if text:
+            if text in seen:
+                continue
+            seen.add(text)
+        yield key, values
+
+
+def _plan_lines(operation: Operation, language: str) -> Iterable[tuple[str, dict[str, object]]]:
     """The lines under one planned operation as ``(message key, values)`` pairs.
 
     Field changes first (old is the administration's value, new the CRM's), then the match
-    with its evidence, the conflicts, the problems and the notes.
+    with its evidence, the conflicts, the problems and the notes, each in ``language`` where
+    finlink knows the words (:mod:`finlink.sync.explain`); a custom matcher's phrase or an
+    unknown note is kept as it was written (key ``""``).
     """
     for field, (old, new) in sorted(operation.changes.items()):
-        yield "plan.change", {"field": field, "old": plain(old) or "∅", "new": plain(new) or "∅"}
-    if operation.match:
         yield (
-            "plan.matched",
-            {"rule": operation.match.get("rule"), "score": operation.match.get("score")},
-        )
-        evidence = operation.match.get("evidence")
-        if evidence:
-            yield "", {"text": plain(evidence)}
-    for conflict in operation.conflicts:
-        yield (
-            "",
+            "plan.change",
             {
-                "text": f"{conflict.field}: {plain(conflict.crm_value)} / "
-                f"{plain(conflict.accounting_value)} → {conflict.resolution}"
+                "field": field_name(field, language),
+                "old": plain(old) or "∅",
+                "new": plain(new) or "∅",
+            },
+        )
+    if operation.match:
+        for line in explain_evidence(operation.match, language):
+            yield "", {"text": line}
+    for conflict in operation.conflicts:
+        resolution = conflict.resolution if conflict.resolution in _RESOLUTIONS else "other"
+        yield (
+            f"plan.conflict_{resolution}",
+            {
+                "field": field_name(conflict.field, language),
+                "crm": plain(conflict.crm_value) or "∅",
+                "accounting": plain(conflict.accounting_value) or "∅",
+                "resolution": conflict.resolution,
             },
         )
     for problem in operation.problems:
-        yield "", {"text": str(problem)}
+        yield "", {"text": _problem(problem, language)}
     for note in operation.notes:
-        yield "", {"text": note}
+        if note in _NOTE_KEYS:
+            yield _NOTE_KEYS[note], {}
+        else:
+            waiting = note.startswith(_WAITING)
+            reason = note.removeprefix(_WAITING)
+            if waiting:
+                yield "plan.note_waiting", {"reason": _reason(reason, language)}
+            else:
+                yield "", {"text": _reason(reason, language)}
+            # A possible match's evidence, phrase by phrase, as the review page shows it: the
+            # sentence above names only the score and the rule.
+            possible = _POSSIBLE.match(reason)
+            if possible:
+                for line in explain_evidence({"evidence": possible["why"]}, language):
+                    yield "", {"text": line}
