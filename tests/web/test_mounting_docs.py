@@ -59,7 +59,7 @@ def stand_ins(scenario: Scenario, monkeypatch: pytest.MonkeyPatch) -> None:
             else types.SimpleNamespace(is_authenticated=False)
         )
 
-    modules = {
+    modules: dict[str, dict[str, Any]] = {
         "django": {},
         "django.core": {},
         "django.core.asgi": {"get_asgi_application": lambda: django_asgi},
