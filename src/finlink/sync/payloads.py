@@ -133,7 +133,6 @@ _RELATION_PLAIN = (
 #: Relation fields the fingerprint spells out itself (a test checks the two cover every field).
 RELATION_NESTED = ("updated_at", "roles", "visiting_address", "postal_address", "contacts", "extra")
 _relation_plain = operator.attrgetter(*_RELATION_PLAIN)
-_address = operator.attrgetter(*(f.name for f in attrs.fields(Address)))
 _contact = operator.attrgetter(*(f.name for f in attrs.fields(Contact)))
 
 
@@ -148,8 +147,8 @@ def _relation_values(relation: Relation) -> tuple[Any, ...]:
         _relation_plain(relation),
         updated.isoformat() if updated is not None else None,
         sorted([role.value for role in relation.roles]),
-        _address(visiting) if visiting is not None else None,
-        _address(postal) if postal is not None else None,
+        _address_values(visiting) if visiting is not None else None,
+        _address_values(postal) if postal is not None else None,
         [_contact(contact) for contact in relation.contacts],
         repr(sorted(relation.extra.items())) if relation.extra else None,
     )
