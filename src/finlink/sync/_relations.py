@@ -26,7 +26,7 @@ from finlink.sync.conflicts import (
 from finlink.sync.payloads import contact_payload, payload_hash, relation_payload
 from finlink.sync.planner import FieldMerge, Snapshot, merge_fields
 from finlink.sync.report import InboundChange, Operation, OperationKind, Outcome, OutcomeStatus
-from finlink.sync.store import ReviewResolution
+from finlink.sync.store import Link, ReviewResolution
 
 __all__ = [
     "CONTACT",
@@ -138,6 +138,10 @@ class _HalfSync:
     created: bool = attrs.field(default=False, init=False)
     #: The remote relation's contacts, read once when needed.
     remote_contacts: list[RemoteRecord[Contact]] | None = attrs.field(default=None, init=False)
+    #: The link as :meth:`execute` read it, while this half has not written it since (a list:
+    #: empty when unknown). :meth:`settle` then need not read it again: on PostgreSQL every
+    #: read is a round trip, and a linked relation's settle is one read per record.
+    link_read: list[Link | None] = attrs.field(factory=list, init=False)
 
     def __attrs_post_init__(self) -> None:
         self.crm_now = relation_payload(self.relation)
@@ -183,6 +187,8 @@ class _HalfSync:
         defer: bool,
     ) -> None:
         """Record a successful write of this relation or one of its contacts."""
+        if entity == self.entity and crm_key == self.relation.id:
+            self.link_read.clear()  # written: what execute read is no longer the link
         if defer:
             self.run.defer_outcome(
                 self.name,
@@ -238,7 +244,11 @@ class _HalfSync:
             return
         if not complete:
             return
-        link = self.run.get_link(self.name, self.entity, self.relation.id)
+        link = (
+            self.link_read[0]
+            if self.link_read
+            else self.run.get_link(self.name, self.entity, self.relation.id)
+        )
         if link is None or (link.snapshot or {}).get("fingerprint") == self.fingerprint:
             return
         self.outcome(
@@ -268,6 +278,7 @@ class _HalfSync:
 
     def execute(self) -> Outcome:
         link = self.run.get_link(self.name, self.entity, self.relation.id)
+        self.link_read[:] = [link]
         if link is not None:
             snapshot = Snapshot.from_dict(link.snapshot) or _BLANK
             seen = (link.snapshot or {}).get("remote")
@@ -305,6 +316,7 @@ class _HalfSync:
             # The accountant deleted it: not re-created behind their back. The link goes (the
             # deletion is read only once), and the record waits unlinked for a person's decision.
             if not self.run.dry_run:
+                self.link_read.clear()
                 self.run.forget_link(self.name, self.entity, self.relation.id)
                 with self.run.writing():
                     self.run.store.delete_link(self.name, self.entity, self.relation.id)

@@ -14,6 +14,7 @@ back), anything else PostgreSQL refuses becomes :class:`~finlink.SyncError`.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +26,14 @@ from psycopg.rows import dict_row
 
 from finlink._errors import StoreUnavailableError, SyncError
 
-__all__ = ["Conn", "PostgresConnection", "translate"]
+__all__ = ["ANALYZE_AFTER_ROWS", "Conn", "PostgresConnection", "translate"]
+
+_log = logging.getLogger("finlink.sync.store")
+
+#: Rows a store writes to a table before it has PostgreSQL analyse the table (then again
+#: after as many more as were written before: 1,000, 2,000, 4,000, ...). See
+#: :meth:`PostgresConnection.wrote`.
+ANALYZE_AFTER_ROWS = 1000
 
 #: What the statement modules run on: a cursor whose rows are dicts (column name → value).
 #: A cursor rather than the connection, so a pool the caller lent keeps its row factory.
@@ -70,6 +78,12 @@ class PostgresConnection:
         self._timeout = timeout
         self._held = _Held()
         self._closed = False
+        # Rows this store wrote per table, and the count at its last ANALYZE (see wrote()).
+        self._counts_lock = threading.Lock()
+        self._written: dict[str, int] = {}
+        self._analysed: dict[str, int] = {}
+        self._due: set[str] = set()
+        self._may_analyse = True
 
     @property
     def closed(self) -> bool:
@@ -171,8 +185,55 @@ class PostgresConnection:
             try:
                 with conn.transaction():
                     yield
+                if self._due:
+                    self._analyse_due(conn)
             finally:
                 held.conn, held.depth = None, 0
+
+    def wrote(self, table: str, rows: int) -> None:
+        """Count ``rows`` written to ``table``; have it analysed once they add up.
+
+        PostgreSQL plans from statistics autovacuum gathers a minute or so after a table
+        changed much. Until then a table a first sync filled with thousands of links looks
+        empty, and a look-up of a chunk's keys may be planned as a scan of the whole
+        administration, which makes the sync slow down as it goes. So the store has the table
+        analysed itself after its first 1,000 rows, then after each doubling (at most a few
+        dozen times over any run): an ANALYZE samples at most 30,000 rows, a few tens of
+        milliseconds. It runs after the commit, outside the caller's transaction.
+        """
+        if not self._may_analyse:
+            return
+        with self._counts_lock:
+            count = self._written[table] = self._written.get(table, 0) + rows
+            last = self._analysed.get(table, 0)
+            if count - last >= max(ANALYZE_AFTER_ROWS, last):
+                self._due.add(table)
+        if self._due and self._held.conn is None:
+            with self._borrowed() as conn:
+                self._analyse_due(conn)
+
+    def _analyse_due(self, conn: psycopg.Connection[Any]) -> None:
+        """Analyse the tables that are due (best effort: a refusal only logs)."""
+        with self._counts_lock:
+            tables, self._due = sorted(self._due), set()
+            for table in tables:
+                self._analysed[table] = self._written.get(table, 0)
+        for table in tables:
+            try:
+                with conn.transaction():
+                    # Never wait behind autovacuum (which then analyses it anyway) or another
+                    # worker's ANALYZE: this is an optimisation, not part of the write.
+                    conn.execute("SET LOCAL lock_timeout = '200ms'")
+                    conn.execute(f"ANALYZE {table}".encode())
+            except psycopg.errors.InsufficientPrivilege:
+                # Only the table's owner may analyse it; autovacuum still does.
+                self._may_analyse = False
+                _log.info("not analysing %s: the store's role does not own it", table)
+                return
+            except psycopg.errors.LockNotAvailable:
+                _log.debug("not analysing %s now: another session is at it", table)
+            except psycopg.Error as exc:
+                _log.debug("not analysing %s: %s", table, exc)
 
     def close(self) -> None:
         """Stop taking calls and close the pool if this store made it; again does nothing.

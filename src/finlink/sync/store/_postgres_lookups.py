@@ -134,7 +134,10 @@ def fingerprints_of(
     conn: Conn, namespace: str, administration: str, entity: str, crm_keys: list[str]
 ) -> list[tuple[str, str, str | None, str | None]]:
     """Return (crm_key, remote_id, remote_version, fingerprint) of the keys that have a link."""
-    # One statement for the whole list: ``= ANY`` over an array is one bound parameter.
+    # One statement for the whole list: ``= ANY`` over an array is one bound parameter. On
+    # fresh statistics it is an index range over the listed keys alone; on a table filled
+    # since its last ANALYZE it may scan the administration's whole key range instead, so the
+    # store has the links analysed as they grow (PostgresConnection.wrote).
     found = conn.execute(
         "SELECT crm_key, remote_id, remote_version, fingerprint FROM finlink_links "
         "WHERE namespace = %s AND administration = %s AND entity = %s AND crm_key = ANY(%s)",

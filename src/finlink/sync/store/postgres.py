@@ -395,7 +395,7 @@ class PostgresStore(PostgresQueues):
         text = None if snapshot is None else canonical_json(snapshot)
         digest = None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
         with self._db.single() as conn:
-            return outcomes.record_outcome(
+            link = outcomes.record_outcome(
                 conn,
                 self._now(),
                 self._key(administration, entity, crm_key),
@@ -406,6 +406,8 @@ class PostgresStore(PostgresQueues):
                 outbox_entry=outbox_entry,
                 worker=worker,
             )
+        self._db.wrote("finlink_links", 1)
+        return link
 
     def begin_intents(self, requests: Sequence[IntentRequest]) -> list[Intent | SyncError]:
         """Begin many intents in one transaction (see :class:`~finlink.sync.store.BatchWrites`).
@@ -433,6 +435,8 @@ class PostgresStore(PostgresQueues):
         with self._db.writing() as conn:
             # (the module function by another name: ``outcomes`` is the argument here)
             _record_outcomes(conn, self._now(), self.namespace, outcomes)
+        # Many new links: PostgreSQL needs fresh statistics to look them up by key.
+        self._db.wrote("finlink_links", len(outcomes))
 
     def record_failure(
         self,
