@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, cast
 
+import attrs
 import pytest
 
 from finlink.backends.memory import InMemoryBackend
@@ -195,6 +196,51 @@ def test_the_engine_writes_a_chunk_in_a_few_batch_calls(tmp_path: Path) -> None:
     assert store.calls.get("record_outcome", 0) == 0
     assert store.calls.get("get_link", 0) == len(relations)
     assert len(list(inner.links(ADM, "contact"))) == 2 * len(relations)
+    inner.close()
+
+
+def test_a_changed_linked_relation_reads_its_contacts_links_with_its_chunk(
+    tmp_path: Path,
+) -> None:
+    clock = SimulatedClock()
+    inner = SQLiteStore(tmp_path / "state.db", clock=clock)
+    batched: list[tuple[str, int]] = []
+
+    class Counting(CountingPerRecordStore):
+        def get_links(self, administration: str, entity: str, crm_keys: Any) -> Any:
+            batched.append((entity, len(crm_keys)))
+            return self.inner.get_links(administration, entity, crm_keys)
+
+    store = Counting(inner)
+    backend = InMemoryBackend(administration=ADM, clock=clock)
+    engine = SyncEngine(store=cast("StateStore", store), backends=[backend], clock=clock)
+    relations = [crm_relation(i) for i in range(INTENT_BATCH + 10)]
+    assert engine.sync_relations(relations).ok
+    store.calls.clear()
+    batched.clear()
+    # Every relation changed in the CRM; one of each's two contacts too.
+    changed = [
+        attrs.evolve(
+            r,
+            phone="030 123 4567",
+            contacts=(attrs.evolve(r.contacts[0], job_title="Directeur"), r.contacts[1]),
+        )
+        for r in relations
+    ]
+    report = engine.sync_relations(changed)
+    assert report.ok
+    # The contacts' links came with their chunk (one query each), not one read per contact;
+    # each relation's own link is still read as its turn comes.
+    assert batched == [("contact", 2 * INTENT_BATCH), ("contact", 2 * 10)]
+    assert store.calls.get("get_link", 0) == len(relations)
+    contacts = report.counts("contact")[ADM]
+    assert contacts == {"updated": len(relations), "unchanged": len(relations)}
+    titles = {
+        c.data.job_title
+        for r in backend.stored_relations()
+        for c in backend.list_contacts(r.remote_id)
+    }
+    assert titles == {"Directeur", None}
     inner.close()
 
 

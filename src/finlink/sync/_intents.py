@@ -15,7 +15,7 @@ from finlink._errors import SyncError
 from finlink.backends.capabilities import Feature
 from finlink.model.relation import Relation
 from finlink.sync._relations import CONTACT, RELATION, halves, ordered_contacts
-from finlink.sync._run import Run
+from finlink.sync._run import AdministrationRun, Run
 from finlink.sync._unchanged import link_entry
 from finlink.sync.store import Intent, IntentRequest, begin_intents, get_links
 
@@ -37,7 +37,10 @@ def reserve_intents(run: Run, batch: Sequence[tuple[Relation, Sequence[str], str
     """
     wanted = _requests(run, batch)
     run.known_links.clear()  # read for the chunk before; a link read now replaces them
-    if not wanted:
+    # The contacts of the batch's linked relations look at their links too (to update or skip
+    # them): read those in the same query as the reserved contacts' instead of one by one.
+    linked = _linked_contacts(run, batch)
+    if not wanted and not linked:
         return
     reserved: dict[tuple[str, str], list[str]] = {}
     with run.writing():
@@ -45,7 +48,7 @@ def reserve_intents(run: Run, batch: Sequence[tuple[Relation, Sequence[str], str
             # Nested: a store failure undoes only the intents, not the deferred outcomes
             # committed with them; each record then begins its own intent as it goes.
             with run.store.transaction():
-                results = begin_intents(run.store, wanted)
+                results = begin_intents(run.store, wanted) if wanted else []
                 for request, result in zip(wanted, results, strict=True):
                     # A refused one: the record's own step meets the same refusal and
                     # reports it.
@@ -58,19 +61,57 @@ def reserve_intents(run: Run, batch: Sequence[tuple[Relation, Sequence[str], str
                 # relation's own link is still read from the store as its turn comes: that
                 # read is also how a run notices at once that the store went away, before
                 # another relation goes out that it could not record.
+                wanted_links = {
+                    group: keys for group, keys in reserved.items() if group[1] == CONTACT
+                }
+                for group, keys in linked.items():
+                    wanted_links[group] = wanted_links.get(group, []) + keys
                 links = {
                     group: get_links(run.store, *group, keys)
-                    for group, keys in reserved.items()
-                    if group[1] == CONTACT
+                    for group, keys in wanted_links.items()
                 }
         except SyncError:
             return  # each record's own step meets the same trouble and reports it
     for (name, entity), keys in reserved.items():
-        found = links.get((name, entity))
         for crm_key in keys:
             run.reserved.add((name, entity, crm_key))
-            if found is not None:
-                run.known_links[(name, entity, crm_key)] = found.get(crm_key)
+    for (name, entity), keys in wanted_links.items():
+        found = links[(name, entity)]
+        for crm_key in keys:
+            run.known_links[(name, entity, crm_key)] = found.get(crm_key)
+
+
+def _linked_contacts(
+    run: Run, batch: Sequence[tuple[Relation, Sequence[str], str | None]]
+) -> dict[tuple[str, str], list[str]]:
+    """The contact keys of the batch's relations (halves) that already have a link."""
+    keys: dict[tuple[str, str], list[str]] = {}
+    for relation, names, _ in batch:
+        if not relation.contacts:
+            continue
+        for name in names:
+            adm = run.administrations[name]
+            if adm.down or not _sends_contacts(adm):
+                continue
+            limit = adm.backend.capabilities.max_contacts_per_relation
+            for entity, half, _ in halves(relation, adm):
+                if link_entry(run, name, entity, relation.id) is None:
+                    continue  # unlinked: its contacts' links come with their intents
+                suffix = "" if entity == RELATION else "#supplier"
+                keys.setdefault((name, CONTACT), []).extend(
+                    f"{relation.id}/{contact.id}{suffix}"
+                    for contact in ordered_contacts(half)[:limit]
+                )
+    return keys
+
+
+def _sends_contacts(adm: AdministrationRun) -> bool:
+    caps = adm.backend.capabilities
+    return (
+        adm.settings.sync_contacts
+        and caps.supports(Feature.CONTACTS)
+        and caps.max_contacts_per_relation != 0
+    )
 
 
 def _requests(
@@ -84,11 +125,7 @@ def _requests(
             if adm.down:
                 continue
             caps = adm.backend.capabilities
-            send_contacts = (
-                adm.settings.sync_contacts
-                and caps.supports(Feature.CONTACTS)
-                and caps.max_contacts_per_relation != 0
-            )
+            send_contacts = _sends_contacts(adm)
             # The record's fingerprint: a digest of everything about to be sent.
             digest = fingerprint or ""
             for entity, half, reference in halves(relation, adm):
