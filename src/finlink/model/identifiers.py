@@ -317,18 +317,22 @@ def _check_coc_number(value: str, country: str | None) -> RuleBreach | None:
         number = number.removeprefix("BE")
         if _be_enterprise_plainly_valid(number):
             return None
-        try:
-            _be_vat.validate(number)
-        except InvalidChecksum:
-            return ("coc_number", "is not a valid Belgian enterprise number: check digits differ")
-        except ValidationError:
-            return (
-                "coc_number",
-                "must be a Belgian enterprise number of 10 digits (e.g. 0403.170.701)",
-            )
-        return None
+        return _check_be_enterprise_stdnum(number)
     if not _KVK.match(number):
         return ("coc_number", "must be a Dutch KvK number of exactly 8 digits")
+    return None
+
+
+def _check_be_enterprise_stdnum(number: str) -> RuleBreach | None:
+    try:
+        _be_vat.validate(number)
+    except InvalidChecksum:
+        return ("coc_number", "is not a valid Belgian enterprise number: check digits differ")
+    except ValidationError:
+        return (
+            "coc_number",
+            "must be a Belgian enterprise number of 10 digits (e.g. 0403.170.701)",
+        )
     return None
 
 
