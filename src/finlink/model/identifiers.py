@@ -75,7 +75,9 @@ _BE_POSTCODE = re.compile(r"^[1-9]\d{3}$")
 
 
 def _compact(value: str) -> str:
-    return _SPACES.sub("", value).replace(".", "").replace("-", "").upper()
+    # In a printable string the only white space is the plain space (see normalize._text).
+    value = value.replace(" ", "") if value.isprintable() else _SPACES.sub("", value)
+    return value.replace(".", "").replace("-", "").upper()
 
 
 # --- Fast paths. Each returns True only where stdnum would accept the value as well; a False
