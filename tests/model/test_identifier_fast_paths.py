@@ -213,3 +213,13 @@ def test_dutch_postcode_checks_agree_with_stdnum(value: str) -> None:
     elif std_nl_postcode.is_valid(value) and re.fullmatch(r"[0-9]{4} ?[A-Za-z]{2}", value):
         raise AssertionError(f"{value!r} should have taken the fast path")
     assert ids._check_postcode.__wrapped__(value, "NL") == ids._check_nl_postcode_stdnum(value)
+
+
+@_EXAMPLES
+@given(st.text(alphabet="0123456789 +()./-\t\n\xa0\uff11\u0663x", max_size=30))
+def test_phone_numbers_count_their_digits_as_python_does(value: str) -> None:
+    # The digit count runs only once the pattern holds; it must agree with str.isdigit over
+    # the whole value, which counts Arabic-Indic and full-width digits too.
+    digits = sum(ch.isdigit() for ch in value)
+    plain = re.match(r"^\+?[0-9 ()./-]+$", value.strip()) is not None
+    assert (ids.check_phone(value) is None) == (plain and 6 <= digits <= 20)
