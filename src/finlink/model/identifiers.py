@@ -106,12 +106,13 @@ def _plain(value: str, drop: str) -> str | None:
 _BBAN_PART = re.compile(r"([1-9][0-9]*)!([nac])")
 
 
-def _iban_structures() -> dict[str, re.Pattern[str]]:
-    """Each country's BBAN as a regular expression, from stdnum's IBAN registry.
+def _iban_structures() -> dict[str, str]:
+    """Each country's BBAN as a regular expression (its source), from stdnum's IBAN registry.
 
     stdnum looks the country's properties up by the number's prefix and matches the BBAN
     against the structure (``4!a10!n``: 4 letters, 10 digits) turned into a regular
-    expression, as here. The registry is read once, at import. Should its layout ever differ
+    expression, as here. The registry is read once, at import; each expression is compiled
+    when an IBAN of its country first comes by. Should the registry's layout ever differ
     from what this reads (a prefix that is not one exact two-letter country), the table stays
     empty and every IBAN goes to stdnum.
     """
@@ -122,9 +123,9 @@ def _iban_structures() -> dict[str, re.Pattern[str]]:
         merged.setdefault(low, {}).update(props)  # as stdnum merges props of one prefix
     kinds = {"n": "[0-9]", "a": "[A-Z]", "c": "[A-Za-z0-9]"}
 
-    def pattern(structure: str) -> re.Pattern[str]:
+    def pattern(structure: str) -> str:
         parts = _BBAN_PART.sub(lambda m: f"{kinds[m.group(2)]}{{{m.group(1)}}}", structure)
-        return re.compile(f"^{parts}$")
+        return f"^{parts}$"
 
     return {
         country: pattern(props["bban"]) for country, props in merged.items() if props.get("bban")
@@ -132,6 +133,14 @@ def _iban_structures() -> dict[str, re.Pattern[str]]:
 
 
 _IBAN_BBAN = _iban_structures()
+
+
+@functools.cache
+def _bban_pattern(source: str) -> re.Pattern[str]:
+    # Compiled on first use: compiling all ~90 at import would cost milliseconds every start.
+    return re.compile(source)
+
+
 # ISO 7064 mod 97-10 reads letters as numbers: A = 10 ... Z = 35.
 _LETTER_NUMBERS = str.maketrans({chr(code): str(code - 55) for code in range(65, 91)})
 
@@ -142,7 +151,7 @@ def _iban_plainly_valid(value: str) -> bool:
     if number is None:
         return False
     structure = _IBAN_BBAN.get(number[:2])
-    if structure is None or not structure.match(number[4:]):
+    if structure is None or not _bban_pattern(structure).match(number[4:]):
         return False
     return int((number[4:] + number[:4]).translate(_LETTER_NUMBERS)) % 97 == 1
 
@@ -200,9 +209,14 @@ def _nl_postcode_plainly_valid(value: str) -> bool:
     )
 
 
-# The countries a BIC may name by stdnum (ISO 3166-1 and Kosovo), asked of stdnum itself
-# for the ISO codes finlink knows; a BIC of another country goes to stdnum.
-_BIC_COUNTRIES = frozenset(code for code in COUNTRY_CODES if _bic.is_valid(f"AAAA{code}22"))
+@functools.cache
+def _bic_countries() -> frozenset[str]:
+    """The ISO countries finlink knows that stdnum accepts in a BIC, asked of stdnum itself.
+
+    stdnum accepts ISO 3166-1 and Kosovo; a BIC of a country not in this set goes to stdnum.
+    Worked out on the first BIC rather than at import, which it would slow by a millisecond.
+    """
+    return frozenset(code for code in COUNTRY_CODES if _bic.is_valid(f"AAAA{code}22"))
 
 
 def _bic_plainly_valid(value: str) -> bool:
@@ -216,7 +230,7 @@ def _bic_plainly_valid(value: str) -> bool:
         code is not None
         and len(code) in (8, 11)
         and code[:6].isalpha()
-        and code[4:6] in _BIC_COUNTRIES
+        and code[4:6] in _bic_countries()
     )
 
 
