@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import sys
+
 from hypothesis import given
 from hypothesis import strategies as st
 
 import finlink
 from finlink import Address, Contact, normalize_relation
+from finlink.model import normalize
+from finlink.model.normalize import normalize_address, normalize_contact
 from tests.model.factories import relation
 
 
@@ -91,3 +96,51 @@ def test_normalising_twice_changes_nothing(name: str, email: str | None, postcod
     )
     once = normalize_relation(rel)
     assert normalize_relation(once) == once
+
+
+def test_a_relation_in_canonical_form_comes_back_as_it_is() -> None:
+    clean = normalize_relation(
+        relation(
+            vat_number="nl 0044.95.445 b01",
+            iban="nl91 abna 0417 1643 00",
+            contacts=(Contact(id="c", first_name=" Jan ", email="Jan@X.NL"),),
+        )
+    )
+    # The same object: nothing is copied (nor checked again) when nothing changes.
+    assert normalize_relation(clean) is clean
+    assert normalize_relation.__wrapped__(clean) is clean
+    assert normalize_contact(clean.contacts[0]) is clean.contacts[0]
+    assert clean.visiting_address is not None
+    assert normalize_address(clean.visiting_address) is clean.visiting_address
+
+
+class _Markup(str):
+    """A str subclass, as a web framework marks safe text (Django's ``SafeString``)."""
+
+    __slots__ = ()
+
+
+def test_text_of_a_str_subclass_comes_out_a_plain_str() -> None:
+    # As it always did: normalising gives plain text, even where the value itself is canonical.
+    rel = relation(name=_Markup("Bakkerij De Vries"), email=_Markup("info@devries.nl"))
+    clean = normalize_relation.__wrapped__(rel)
+    assert clean == rel
+    assert type(clean.name) is str
+    assert type(clean.email) is str
+    contact = Contact(id="c", first_name=_Markup("Jan"))
+    assert type(normalize_contact.__wrapped__(contact).first_name) is str
+
+
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=20) | st.text(" \t\xa0ab", max_size=8)
+)
+def test_text_is_trimmed_and_folded(value: str) -> None:
+    folded = normalize._text(value)
+    assert folded == (re.sub(r"\s+", " ", value).strip() or None)
+
+
+def test_the_only_printable_white_space_is_the_space() -> None:
+    # _text and identifiers._compact rely on it to skip the regular expression.
+    assert [c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace() and c.isprintable()] == [
+        " "
+    ]
