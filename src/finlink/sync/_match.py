@@ -15,6 +15,8 @@ from finlink.model.relation import Relation
 from finlink.sync._run import AdministrationRun, Run
 from finlink.sync.candidates import CandidateIndex, relation_keys
 from finlink.sync.decisions import MatchDecision, MatchOutcome
+from finlink.sync.match_keys import MatchKeys
+from finlink.sync.matching import MatchPipeline
 from finlink.sync.payloads import relation_payload
 from finlink.sync.report import OperationKind, _ReadOnlyMapping
 
@@ -34,6 +36,9 @@ class MatchResult:
     match: Mapping[str, Any] | None = None
     reason: str = ""
     candidates: tuple[dict[str, Any], ...] = ()
+    #: The subject's match keys, when the pipeline computed them here: a create hands them
+    #: to :func:`remember_created`, which takes over those the new record shares.
+    keys: MatchKeys | None = None
 
 
 def _index(run: Run, adm: AdministrationRun, relation: Relation) -> CandidateIndex:
@@ -92,9 +97,15 @@ def match_relation(
     index = _index(run, adm, relation)
     # The remote side carries finlink's reference as its CRM key: match under that name.
     subject = attrs.evolve(relation, id=reference) if reference != relation.id else relation
-    decision = run.matcher.match(subject, index)
+    keys: MatchKeys | None = None
+    if type(run.matcher).match is MatchPipeline.match:
+        # What MatchPipeline.match does, with the keys kept for remember_created.
+        keys = index.keys_for(subject)
+        decision = run.matcher.decide(keys, index)
+    else:
+        decision = run.matcher.match(subject, index)
     if decision.outcome is MatchOutcome.CREATE:
-        return MatchResult(kind=OperationKind.CREATE, match=_create_info(decision))
+        return MatchResult(kind=OperationKind.CREATE, match=_create_info(decision), keys=keys)
     info = _describe(decision)
     candidates = tuple(
         {"remote_id": alt.remote_id, "score": alt.score, "evidence": list(alt.evidence)}
@@ -190,13 +201,21 @@ def _describe(decision: MatchDecision) -> dict[str, Any]:
     }
 
 
-def remember_created(adm: AdministrationRun, record: RemoteRecord[Relation]) -> None:
-    """Add a relation created in this run to the index, so a duplicate later in the batch links."""
-    keys = relation_keys(record.data, record_id=record.remote_id, crm_key=record.crm_key)
+def remember_created(
+    adm: AdministrationRun, record: RemoteRecord[Relation], *, like: MatchKeys | None = None
+) -> None:
+    """Add a relation created in this run to the index, so a duplicate later in the batch links.
+
+    ``like`` is the subject's keys from matching (:attr:`MatchResult.keys`): the keys the
+    record shares with it are taken over, not computed again (the record is the backend's
+    view, so only keys whose inputs are equal in both are; see :func:`match_keys`).
+    """
+    data = record.data
+    keys = relation_keys(data, record_id=record.remote_id, crm_key=record.crm_key, like=like)
     if adm.index is not None:
         adm.index.add(keys)
     for role, index in adm.role_indexes.items():
-        if role in record.data.roles:
+        if role in data.roles:
             index.add(keys)
     # Only the match keys are kept, not the record: a later relation that matches it is a
     # duplicate in the CRM and goes to review (the record is linked already), so its data is

@@ -23,6 +23,7 @@ from finlink.sync.conflicts import (
     field_ownership,
     manual,
 )
+from finlink.sync.match_keys import MatchKeys
 from finlink.sync.payloads import contact_payload, payload_hash, relation_payload
 from finlink.sync.planner import FieldMerge, Snapshot, merge_fields
 from finlink.sync.report import InboundChange, Operation, OperationKind, Outcome, OutcomeStatus
@@ -515,7 +516,7 @@ class _HalfSync:
                 result.reason,
                 list(result.candidates),
             )
-        return self.create(result.match)
+        return self.create(result.match, keys=result.keys)
 
     def reviewed(self) -> Outcome | None:
         """Act on a person's review decision, or keep waiting for one; None to match anew.
@@ -565,7 +566,7 @@ class _HalfSync:
             record.remote_id, merge, _BLANK, record, kind=OperationKind.LINK, match=match
         )
 
-    def create(self, match: Mapping[str, Any] | None) -> Outcome:
+    def create(self, match: Mapping[str, Any] | None, *, keys: MatchKeys | None = None) -> Outcome:
         op = self.op(OperationKind.CREATE, match=match)
         if self.run.dry_run:
             return self.done(op, OutcomeStatus.SKIPPED)
@@ -594,7 +595,7 @@ class _HalfSync:
             record = found[0]
         # The intent is durable and names the reference: the outcome may wait for the next commit.
         self.record(record.remote_id, _payload(record), record.version, defer=True)
-        remember_created(self.adm, record)
+        remember_created(self.adm, record, like=keys)
         self.created = True
         return self.done(op, OutcomeStatus.DONE, record.remote_id)
 

@@ -114,8 +114,9 @@ class CandidateIndex:
         self._words: dict[str, _Block] = {}
         self._cities: dict[str, int] = {}
         self._names: dict[str, NameKey] = {}
-        # Oversized blocks split by postcode area, built on first use.
-        self._split: dict[tuple[str, str], dict[str, list[MatchKeys]]] = {}
+        # Oversized blocks split by postcode area, built on first use. An area holding one
+        # relation stores it bare too: most areas of a split word hold one or two.
+        self._split: dict[tuple[str, str], dict[str, _Block]] = {}
         for key in keys:
             self.add(key)
 
@@ -195,7 +196,7 @@ class CandidateIndex:
             for block in filed:
                 split = self._split.get(block)
                 if split is not None and keys.area is not None:
-                    split.setdefault(keys.area, []).append(keys)
+                    _put(split, keys.area, keys)
 
     def __len__(self) -> int:
         return len(self._all)
@@ -260,10 +261,10 @@ class CandidateIndex:
             split = {}
             for keys in members:
                 if keys.area is not None:
-                    split.setdefault(keys.area, []).append(keys)
+                    _put(split, keys.area, keys)
             self._split[kind, value] = split
-        narrowed = split.get(subject.area, ())
-        return narrowed if len(narrowed) <= self.max_block else ()
+        narrowed = split.get(subject.area)
+        return _members(narrowed) if _size(narrowed) <= self.max_block else ()
 
     def name_block(self, subject: MatchKeys) -> list[MatchKeys]:
         """Candidates for fuzzy matching: every capped block the subject has a key for.

@@ -40,7 +40,10 @@ def _compact(value: str | None) -> str | None:
     if not value:
         return None
     if value.isalnum():
-        return value.upper()
+        upper = value.upper()
+        # The value itself when it is compact already (most are): the index then shares the
+        # relation's string instead of keeping an equal copy for every relation.
+        return value if upper == value else upper
     return _NOT_ALNUM.sub("", value).upper() or None
 
 
@@ -158,6 +161,7 @@ def match_keys(
     crm_key: str | None = None,
     active: bool = True,
     known_names: Mapping[str, NameKey] | None = None,
+    like: MatchKeys | None = None,
 ) -> MatchKeys:
     """Compute the match keys of ``relation``.
 
@@ -169,7 +173,27 @@ def match_keys(
         known_names: Names already normalised (an index's
             :attr:`~finlink.sync.candidates.CandidateIndex.known_names`); most CRM relations
             carry a name the administration also has, so this saves normalising it twice.
+        like: Keys computed before from a relation with the same data (a CRM relation and the
+            remote record just created from it): every key whose inputs are equal in both is
+            taken over instead of computed again. The result equals a fresh computation.
     """
+    if like is not None and _same_inputs(relation, like.relation):
+        old = like.relation
+        same_contacts = _contact_emails(relation) == _contact_emails(old)
+        return MatchKeys(
+            record_id=record_id if record_id is not None else relation.id,
+            relation=relation,
+            crm_key=crm_key,
+            kvk=like.kvk,
+            vat=like.vat,
+            iban=like.iban,
+            domains=like.domains if same_contacts else _domains(relation),
+            name=like.name,
+            address=like.address,
+            active=active,
+            establishment=like.establishment,
+            phones=like.phones,
+        )
     address = relation.address
     country = address.country.strip().upper() if address else ""
     vat = _compact(relation.vat_number)
@@ -181,9 +205,6 @@ def match_keys(
         kvk = "0" + kvk if len(kvk) == 9 else kvk
     elif kvk is None and vat is not None and vat.startswith("BE"):
         kvk = vat[2:]
-    found = [email_domain(relation.email), _website_domain(relation.website)]
-    found.extend(email_domain(contact.email) for contact in relation.contacts if contact.email)
-    domains = {d for d in found if d}
     phones = {p for p in (phone_key(relation.phone), phone_key(relation.mobile)) if p}
     return MatchKeys(
         record_id=record_id if record_id is not None else relation.id,
@@ -192,7 +213,7 @@ def match_keys(
         kvk=kvk,
         vat=vat,
         iban=_compact(relation.iban),
-        domains=tuple(sorted(domains)) if domains else (),
+        domains=_domains(relation),
         name=(known_names or {}).get(relation.name) or name_key(relation.name),
         address=(
             address_key(address.line1, address.postcode, address.city, address.country)
@@ -202,4 +223,31 @@ def match_keys(
         active=active,
         establishment=_establishment(relation),
         phones=tuple(sorted(phones)) if phones else (),
+    )
+
+
+def _domains(relation: Relation) -> tuple[str, ...]:
+    found = [email_domain(relation.email), _website_domain(relation.website)]
+    found.extend(email_domain(contact.email) for contact in relation.contacts if contact.email)
+    domains = {d for d in found if d}
+    return tuple(sorted(domains)) if domains else ()
+
+
+def _contact_emails(relation: Relation) -> list[str]:
+    return [contact.email for contact in relation.contacts if contact.email]
+
+
+def _same_inputs(relation: Relation, other: Relation) -> bool:
+    """Whether every field :func:`match_keys` reads, contacts aside, is equal in both."""
+    return relation is other or (
+        relation.name == other.name
+        and relation.address == other.address
+        and relation.coc_number == other.coc_number
+        and relation.vat_number == other.vat_number
+        and relation.iban == other.iban
+        and relation.email == other.email
+        and relation.website == other.website
+        and relation.phone == other.phone
+        and relation.mobile == other.mobile
+        and _establishment(relation) == _establishment(other)
     )

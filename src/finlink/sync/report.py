@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import enum
 import json
+from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, TextIO
+from collections.abc import Iterable, Iterator, Mapping, MutableSequence
+from typing import Any, TextIO, overload
 
 import attrs
 
@@ -26,6 +27,7 @@ __all__ = [
     "Operation",
     "OperationKind",
     "Outcome",
+    "OutcomeList",
     "OutcomeStatus",
     "Plan",
     "SyncReport",
@@ -289,6 +291,183 @@ class Outcome:
         }
 
 
+# The shape of a plain outcome (see OutcomeList): administration, entity, kind, status, the
+# shared match description or None, and whether the operation carries the outcome's remote id.
+_Shape = tuple[str, str, OperationKind, OutcomeStatus, Mapping[str, Any] | None, bool]
+# A row that is not plain keeps its Outcome whole.
+_WHOLE = -1
+
+
+class OutcomeList(MutableSequence[Outcome]):
+    """The outcomes of a run: a list of :class:`Outcome`, kept compactly.
+
+    An initial sync makes an outcome for every relation and every contact. Nearly all are
+    plain (done, skipped) and differ only in their CRM key and remote id, so those are kept
+    as two references and a small number instead of an :class:`Outcome` and an
+    :class:`Operation` each (about 200 bytes an outcome). Every read returns an
+    :class:`Outcome` equal to the one added; any other outcome is kept as it was given. It
+    behaves as a ``list`` does: indexing, slices, ``len``, iteration, ``append``, ``extend``,
+    ``insert``, ``del``, and equality with a list of the same outcomes.
+    """
+
+    __slots__ = ("_first", "_row", "_second", "_shape_of", "_shapes")
+
+    def __init__(self, outcomes: Iterable[Outcome] = ()) -> None:
+        """Hold ``outcomes``, in order."""
+        self._shapes: list[_Shape] = []
+        self._shape_of: dict[tuple[Any, ...], int] = {}
+        # Per outcome: its shape's index (or _WHOLE), then the CRM key and the remote id of a
+        # plain one, or the Outcome itself and None.
+        self._row = array("i")
+        self._first: list[Any] = []
+        self._second: list[str | None] = []
+        self.extend(outcomes)
+
+    def _encode(self, outcome: Outcome) -> tuple[int, Any, str | None]:
+        op = outcome.operation
+        match = op.match
+        if (
+            type(outcome) is Outcome
+            and type(op) is Operation
+            and op.changes is _NO_CHANGES
+            and not op.conflicts
+            and not op.problems
+            and not op.notes
+            and outcome.error is None
+            and outcome.retriable is False
+            and (match is None or type(match) is _ReadOnlyMapping)
+            and (op.remote_id is None or op.remote_id == outcome.remote_id)
+            and type(op.crm_key) is str
+        ):
+            carries = op.remote_id is not None
+            # The match by identity: one shared read-only object serves many outcomes.
+            key = (op.administration, op.entity, op.kind, outcome.status, id(match), carries)
+            shape = self._shape_of.get(key)
+            if shape is None:
+                shape = self._shape_of[key] = len(self._shapes)
+                self._shapes.append(
+                    (op.administration, op.entity, op.kind, outcome.status, match, carries)
+                )
+            return shape, op.crm_key, outcome.remote_id
+        return _WHOLE, outcome, None
+
+    def _decode(self, position: int) -> Outcome:
+        shape = self._row[position]
+        if shape == _WHOLE:
+            whole: Outcome = self._first[position]
+            return whole
+        administration, entity, kind, status, match, carries = self._shapes[shape]
+        remote_id = self._second[position]
+        return Outcome(
+            operation=Operation(
+                administration=administration,
+                entity=entity,
+                crm_key=self._first[position],
+                kind=kind,
+                remote_id=remote_id if carries else None,
+                match=match,
+            ),
+            status=status,
+            remote_id=remote_id,
+        )
+
+    def __len__(self) -> int:
+        return len(self._row)
+
+    @overload
+    def __getitem__(self, index: int) -> Outcome: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Outcome]: ...
+
+    def __getitem__(self, index: int | slice) -> Outcome | list[Outcome]:
+        """One outcome, or a slice of them as a plain list."""
+        if isinstance(index, slice):
+            return [self._decode(i) for i in range(*index.indices(len(self._row)))]
+        return self._decode(range(len(self._row))[index])
+
+    def __iter__(self) -> Iterator[Outcome]:
+        decode = self._decode
+        for position in range(len(self._row)):
+            yield decode(position)
+
+    @overload
+    def __setitem__(self, index: int, value: Outcome) -> None: ...
+
+    @overload
+    def __setitem__(self, index: slice, value: Iterable[Outcome]) -> None: ...
+
+    def __setitem__(self, index: int | slice, value: Outcome | Iterable[Outcome]) -> None:
+        """Replace one outcome, or a slice of them."""
+        if isinstance(index, slice):
+            outcomes = list(self)
+            outcomes[index] = value  # type: ignore[assignment]  # list checks the value
+            self._rebuild(outcomes)
+            return
+        assert isinstance(value, Outcome)
+        position = range(len(self._row))[index]
+        self._row[position], self._first[position], self._second[position] = self._encode(value)
+
+    def __delitem__(self, index: int | slice) -> None:
+        """Remove one outcome, or a slice of them."""
+        del self._row[index]
+        del self._first[index]
+        del self._second[index]
+
+    def insert(self, index: int, value: Outcome) -> None:
+        """Insert an outcome before ``index``."""
+        shape, first, second = self._encode(value)
+        self._row.insert(index, shape)
+        self._first.insert(index, first)
+        self._second.insert(index, second)
+
+    def append(self, value: Outcome) -> None:
+        """Add an outcome at the end."""
+        shape, first, second = self._encode(value)
+        self._row.append(shape)
+        self._first.append(first)
+        self._second.append(second)
+
+    def extend(self, values: Iterable[Outcome]) -> None:
+        """Add outcomes at the end."""
+        for value in list(values) if values is self else values:
+            self.append(value)
+
+    def clear(self) -> None:
+        """Remove every outcome."""
+        del self[:]
+
+    def _rebuild(self, outcomes: list[Outcome]) -> None:
+        self.clear()
+        self.extend(outcomes)
+
+    def copy(self) -> list[Outcome]:
+        """The outcomes as a plain list."""
+        return list(self)
+
+    def sort(self, *, key: Any = None, reverse: bool = False) -> None:
+        """Sort the outcomes in place, as ``list.sort`` does."""
+        outcomes = list(self)
+        outcomes.sort(key=key, reverse=reverse)
+        self._rebuild(outcomes)
+
+    def __add__(self, other: Iterable[Outcome]) -> list[Outcome]:
+        return [*self, *other]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, OutcomeList | list):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like a list
+
+    def __repr__(self) -> str:
+        return repr(list(self))
+
+    def __reduce__(self) -> tuple[type[OutcomeList], tuple[list[Outcome]]]:
+        return (OutcomeList, (list(self),))
+
+
 @attrs.define
 class SyncReport:
     """Every operation of a run with its outcome, and what came in from the accounting side.
@@ -300,13 +479,15 @@ class SyncReport:
     :meth:`counts` and :meth:`to_text` include them as ``unchanged``.
 
     Attributes:
-        outcomes: Every operation with its outcome, except unchanged records.
+        outcomes: Every operation with its outcome, except unchanged records: an
+            :class:`OutcomeList`, which reads and changes like a list of :class:`Outcome`
+            but keeps plain outcomes in a few bytes each.
         inbound: Changes made in an administration, for the CRM.
         unchanged: (administration, entity) → how many records were unchanged.
         unchanged_keys: (administration, entity) → their CRM keys, when asked for.
     """
 
-    outcomes: list[Outcome] = attrs.field(factory=list)
+    outcomes: OutcomeList = attrs.field(factory=OutcomeList, converter=OutcomeList)
     inbound: list[InboundChange] = attrs.field(factory=list)
     unchanged: dict[tuple[str, str], int] = attrs.field(factory=dict)
     unchanged_keys: dict[tuple[str, str], list[str]] = attrs.field(factory=dict)
