@@ -266,8 +266,9 @@ def main(argv: list[str] | None = None) -> None:
                 f"{rates[small] / rates[large]:.2f} (linear: 1.00)"
             )
             # The engine's own memory is what the run holds beyond the bare backend's records.
-            (peak_s, bare_s), (peak_l, bare_l) = peaks[small], peaks[large]
-            own_s, own_l = (peak_s - bare_s) / small * 1024, (peak_l - bare_l) / large * 1024
+            (peak_s, bare_mb_s), (peak_l, bare_mb_l) = peaks[small], peaks[large]
+            own_s = (peak_s - bare_mb_s) / small * 1024
+            own_l = (peak_l - bare_mb_l) / large * 1024
             print(
                 f"  peak RSS {peak_s:,.0f} -> {peak_l:,.0f} MB: x{peak_l / peak_s:.2f} for "
                 f"x{large / small:.0f} the relations; the engine's own (beyond the bare "
@@ -277,12 +278,12 @@ def main(argv: list[str] | None = None) -> None:
             )
         for size in args.plan:
             out = _child("plan", str(size), tmp)
-            seconds, peak, setup, cpu = float(out[1]), float(out[2]), out[3], float(out[4])
+            plan_s, plan_peak, setup, cpu = float(out[1]), float(out[2]), out[3], float(out[4])
             rest = " ".join(out[5:])
             print(
-                f"planning {size:,} unchanged relations: {seconds:.2f} s, "
-                f"{size / seconds:,.0f} relations/s (target >= 50,000; in CPU time "
-                f"{size / cpu:,.0f}/s); peak RSS {peak:,.0f} MB; state set up in {setup} s"
+                f"planning {size:,} unchanged relations: {plan_s:.2f} s, "
+                f"{size / plan_s:,.0f} relations/s (target >= 50,000; in CPU time "
+                f"{size / cpu:,.0f}/s); peak RSS {plan_peak:,.0f} MB; state set up in {setup} s"
             )
             print(f"  API calls and plan (target: 1 incremental read): {rest}")
 
