@@ -278,12 +278,12 @@ def main(argv: list[str] | None = None) -> None:
             )
         for size in args.plan:
             out = _child("plan", str(size), tmp)
-            plan_s, plan_peak, setup, cpu = float(out[1]), float(out[2]), out[3], float(out[4])
+            plan_s, plan_peak, setup, plan_cpu = float(out[1]), float(out[2]), out[3], float(out[4])
             rest = " ".join(out[5:])
             print(
                 f"planning {size:,} unchanged relations: {plan_s:.2f} s, "
                 f"{size / plan_s:,.0f} relations/s (target >= 50,000; in CPU time "
-                f"{size / cpu:,.0f}/s); peak RSS {plan_peak:,.0f} MB; state set up in {setup} s"
+                f"{size / plan_cpu:,.0f}/s); peak RSS {plan_peak:,.0f} MB; state set up in {setup} s"
             )
             print(f"  API calls and plan (target: 1 incremental read): {rest}")
 
