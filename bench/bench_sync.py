@@ -4,7 +4,8 @@ Prints (never asserts), each scenario in a fresh process so its peak memory is i
 
 1. initial sync of N relations with contacts (SQLite ``synchronous=FULL``): relations per
    second end to end, the bare backend calls without the engine, the engine's overhead as a
-   ratio of that (target <= 1x; also in CPU time, since the machine may be shared), SQLite
+   ratio of that (target <= 1x; also in CPU time, since the machine may be shared), the time
+   Python's garbage collector took of the run (it grows with the objects alive), SQLite
    commits per relation, peak RSS (target <= 500 MB at 100,000); at 10,000 and 100,000,
    with the growth ratio of the time per relation (linear: about 1.0) and of the peak RSS,
    and the engine's own memory per relation beyond the bare backend's at both sizes (flat:
@@ -23,6 +24,7 @@ engine's and the backend's.
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import resource
 import sqlite3
@@ -83,6 +85,21 @@ def _cpu_timed(
     return time.process_time() - started
 
 
+def _gc_seconds() -> list[float]:
+    """Accumulate the time Python's cyclic garbage collector runs (``gc.callbacks``)."""
+    spent = [0.0]
+    began = [0.0]
+
+    def callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        else:
+            spent[0] += time.perf_counter() - began[0]
+
+    gc.callbacks.append(callback)
+    return spent
+
+
 def _count_commits(store: SQLiteStore) -> list[int]:
     """Count the COMMITs the store's connection runs (SQLite's statement trace)."""
     commits = [0]
@@ -127,6 +144,7 @@ def initial(size: int, folder: Path) -> None:
     store = SQLiteStore(folder / f"initial-{size}.db", clock=clock, synchronous="FULL")
     commits = _count_commits(store)
     engine = SyncEngine(store=store, backends=[backend], clock=clock)
+    collecting = _gc_seconds()
     started, started_cpu = time.perf_counter(), time.process_time()
     report = engine.sync_relations(_stream(size, 1))
     seconds = time.perf_counter() - started - generating
@@ -137,7 +155,7 @@ def initial(size: int, folder: Path) -> None:
     counts = report.counts("relation").get(ADMINISTRATION, {})
     print(
         f"RUN {seconds:.4f} {_peak_mb():.1f} {commits[0]} {backend.total_calls} "
-        f"{counts.get('created', 0)} {len(report.failed())} {cpu:.4f}"
+        f"{counts.get('created', 0)} {len(report.failed())} {cpu:.4f} {collecting[0]:.4f}"
     )
 
 
@@ -217,7 +235,9 @@ def main(argv: list[str] | None = None) -> None:
         peaks: dict[int, tuple[float, float]] = {}  # size -> (peak RSS, the bare backend's)
         for size in args.initial:
             _, bare_s, bare_peak, bare_cpu = _child("bare", str(size), tmp)
-            _, run_s, peak, commits, calls, created, failed, cpu = _child("initial", str(size), tmp)
+            _, run_s, peak, commits, calls, created, failed, cpu, gc_s = _child(
+                "initial", str(size), tmp
+            )
             seconds, backend_s = float(run_s), float(bare_s)
             engine_cpu, backend_cpu = float(cpu), float(bare_cpu)
             rates[size] = size / seconds
@@ -231,7 +251,8 @@ def main(argv: list[str] | None = None) -> None:
                 f"  bare backend calls without the engine: {backend_s:.2f} s; engine overhead "
                 f"{(seconds - backend_s) / backend_s:.2f}x the backend time (target <= 1x); "
                 f"in CPU time {engine_cpu:.2f} s against {backend_cpu:.2f} s: "
-                f"{(engine_cpu - backend_cpu) / backend_cpu:.2f}x"
+                f"{(engine_cpu - backend_cpu) / backend_cpu:.2f}x; of the run's time, Python's "
+                f"garbage collector {float(gc_s):.2f} s ({float(gc_s) / seconds:.0%})"
             )
             print(
                 f"  SQLite commits: {int(commits):,}, {int(commits) / size:.3f} per relation "
@@ -245,8 +266,9 @@ def main(argv: list[str] | None = None) -> None:
                 f"{rates[small] / rates[large]:.2f} (linear: 1.00)"
             )
             # The engine's own memory is what the run holds beyond the bare backend's records.
-            (peak_s, bare_s), (peak_l, bare_l) = peaks[small], peaks[large]
-            own_s, own_l = (peak_s - bare_s) / small * 1024, (peak_l - bare_l) / large * 1024
+            (peak_s, bare_mb_s), (peak_l, bare_mb_l) = peaks[small], peaks[large]
+            own_s = (peak_s - bare_mb_s) / small * 1024
+            own_l = (peak_l - bare_mb_l) / large * 1024
             print(
                 f"  peak RSS {peak_s:,.0f} -> {peak_l:,.0f} MB: x{peak_l / peak_s:.2f} for "
                 f"x{large / small:.0f} the relations; the engine's own (beyond the bare "
@@ -256,12 +278,12 @@ def main(argv: list[str] | None = None) -> None:
             )
         for size in args.plan:
             out = _child("plan", str(size), tmp)
-            seconds, peak, setup, cpu = float(out[1]), float(out[2]), out[3], float(out[4])
+            plan_s, plan_peak, setup, plan_cpu = float(out[1]), float(out[2]), out[3], float(out[4])
             rest = " ".join(out[5:])
             print(
-                f"planning {size:,} unchanged relations: {seconds:.2f} s, "
-                f"{size / seconds:,.0f} relations/s (target >= 50,000; in CPU time "
-                f"{size / cpu:,.0f}/s); peak RSS {peak:,.0f} MB; state set up in {setup} s"
+                f"planning {size:,} unchanged relations: {plan_s:.2f} s, "
+                f"{size / plan_s:,.0f} relations/s (target >= 50,000; in CPU time "
+                f"{size / plan_cpu:,.0f}/s); peak RSS {plan_peak:,.0f} MB; state set up in {setup} s"
             )
             print(f"  API calls and plan (target: 1 incremental read): {rest}")
 
