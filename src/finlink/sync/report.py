@@ -296,6 +296,8 @@ class Outcome:
 _Shape = tuple[str, str, OperationKind, OutcomeStatus, Mapping[str, Any] | None, bool]
 # A row that is not plain keeps its Outcome whole.
 _WHOLE = -1
+# How many of the last outcomes appended an OutcomeList keeps as given.
+_RECENT = 32
 
 
 class OutcomeList(MutableSequence[Outcome]):
@@ -310,7 +312,7 @@ class OutcomeList(MutableSequence[Outcome]):
     ``insert``, ``del``, and equality with a list of the same outcomes.
     """
 
-    __slots__ = ("_first", "_row", "_second", "_shape_of", "_shapes")
+    __slots__ = ("_first", "_recent", "_row", "_second", "_shape_of", "_shapes")
 
     def __init__(self, outcomes: Iterable[Outcome] = ()) -> None:
         """Hold ``outcomes``, in order."""
@@ -321,6 +323,9 @@ class OutcomeList(MutableSequence[Outcome]):
         self._row = array("i")
         self._first: list[Any] = []
         self._second: list[str | None] = []
+        # The last few outcomes appended, by position, as given: the engine reads a record's
+        # outcomes right after adding them, and gets them without building them again.
+        self._recent: dict[int, Outcome] = {}
         self.extend(outcomes)
 
     def _encode(self, outcome: Outcome) -> tuple[int, Any, str | None]:
@@ -352,6 +357,9 @@ class OutcomeList(MutableSequence[Outcome]):
         return _WHOLE, outcome, None
 
     def _decode(self, position: int) -> Outcome:
+        recent = self._recent.get(position)
+        if recent is not None:
+            return recent
         shape = self._row[position]
         if shape == _WHOLE:
             whole: Outcome = self._first[position]
@@ -407,15 +415,18 @@ class OutcomeList(MutableSequence[Outcome]):
         assert isinstance(value, Outcome)
         position = range(len(self._row))[index]
         self._row[position], self._first[position], self._second[position] = self._encode(value)
+        self._recent.pop(position, None)
 
     def __delitem__(self, index: int | slice) -> None:
         """Remove one outcome, or a slice of them."""
+        self._recent.clear()  # positions move
         del self._row[index]
         del self._first[index]
         del self._second[index]
 
     def insert(self, index: int, value: Outcome) -> None:
         """Insert an outcome before ``index``."""
+        self._recent.clear()  # positions move
         shape, first, second = self._encode(value)
         self._row.insert(index, shape)
         self._first.insert(index, first)
@@ -424,6 +435,10 @@ class OutcomeList(MutableSequence[Outcome]):
     def append(self, value: Outcome) -> None:
         """Add an outcome at the end."""
         shape, first, second = self._encode(value)
+        recent = self._recent
+        recent[len(self._row)] = value
+        if len(recent) > _RECENT:
+            del recent[next(iter(recent))]
         self._row.append(shape)
         self._first.append(first)
         self._second.append(second)
