@@ -11,6 +11,7 @@ import copy
 import gc
 import pickle
 import random
+from collections.abc import Callable, MutableSequence
 from pathlib import Path
 
 import attrs
@@ -107,7 +108,7 @@ def test_an_outcome_list_changes_as_a_list_does() -> None:
     given_outcomes = _outcomes()
     outcomes = OutcomeList(given_outcomes)
     plain = list(given_outcomes)
-    for change in (
+    changes: tuple[Callable[[MutableSequence[Outcome]], object], ...] = (
         lambda x: x.insert(1, given_outcomes[2]),
         lambda x: x.__delitem__(0),
         lambda x: x.__delitem__(slice(1, 3)),
@@ -117,8 +118,9 @@ def test_an_outcome_list_changes_as_a_list_does() -> None:
         lambda x: x.append(given_outcomes[1]),
         lambda x: x.remove(given_outcomes[1]),
         lambda x: x.reverse(),
-        lambda x: x.sort(key=lambda o: o.operation.crm_key),
-    ):
+        lambda x: x.sort(key=lambda o: o.operation.crm_key),  # type: ignore[attr-defined]
+    )
+    for change in changes:
         change(outcomes)
         change(plain)
         assert outcomes == plain
@@ -130,6 +132,25 @@ def test_an_outcome_list_changes_as_a_list_does() -> None:
     assert outcomes + plain == plain + plain + plain
     outcomes.clear()
     assert outcomes == []
+
+
+def test_a_report_reads_a_compact_list_as_it_read_a_plain_one() -> None:
+    given_outcomes = _outcomes()
+    report = SyncReport(outcomes=given_outcomes)
+    # counts() lists its labels in the order the outcomes first show them, as it did.
+    assert list(report.counts()[ADM]) == ["created", "unchanged", "failed", "waiting for review"]
+    assert report.failed() == [given_outcomes[2]]
+    assert report.of(entity="contact") == [given_outcomes[1]]
+    assert report.of(administration=ADM) == given_outcomes
+    assert report.of(administration="other") == []
+    assert not report.ok
+    assert not report.ok_in(ADM)
+    assert report.ok_in("other")
+    assert SyncReport(outcomes=[given_outcomes[0], given_outcomes[1]]).ok
+    assert "a [exact:1] failed: refused" not in report.to_text()
+    assert "relation b [exact:1] failed: refused" in report.to_text()
+    assert "relation c [exact:1] review" in report.to_text()
+    assert sum(n for _, n in report.outcomes.tally()) == len(given_outcomes)
 
 
 def test_a_report_takes_a_list_and_survives_copy_and_pickle() -> None:
