@@ -412,7 +412,8 @@ class OutcomeList(MutableSequence[Outcome]):
             outcomes[index] = value  # type: ignore[assignment]  # list checks the value
             self._rebuild(outcomes)
             return
-        assert isinstance(value, Outcome)
+        if not isinstance(value, Outcome):
+            raise TypeError(f"an OutcomeList holds Outcome objects, not {type(value).__name__}")
         position = range(len(self._row))[index]
         self._row[position], self._first[position], self._second[position] = self._encode(value)
         self._recent.pop(position, None)
