@@ -382,10 +382,9 @@ class SyncEngine:
     def _finish(self, run: Run, kind: str, started: datetime) -> None:
         run.flush()
         for name, adm in run.administrations.items():
-            outcomes = run.report.of(administration=name)
-            ok = adm.down is None and all(
-                o.status in (OutcomeStatus.DONE, OutcomeStatus.SKIPPED) for o in outcomes
-            )
+            # Read by group, not as a list of every outcome: a long run's report is compact
+            # (OutcomeList), and listing it whole here made the run's peak memory.
+            ok = adm.down is None and run.report.ok_in(name)
             counts: dict[str, int] = {}
             for label, number in run.report.counts().get(name, {}).items():
                 counts[label] = number

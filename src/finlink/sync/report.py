@@ -11,7 +11,7 @@ import enum
 import json
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, MutableSequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableSequence
 from typing import Any, TextIO, overload
 
 import attrs
@@ -296,6 +296,8 @@ class Outcome:
 _Shape = tuple[str, str, OperationKind, OutcomeStatus, Mapping[str, Any] | None, bool]
 # A row that is not plain keeps its Outcome whole.
 _WHOLE = -1
+# How many of the last outcomes appended an OutcomeList keeps as given.
+_RECENT = 32
 
 
 class OutcomeList(MutableSequence[Outcome]):
@@ -310,7 +312,7 @@ class OutcomeList(MutableSequence[Outcome]):
     ``insert``, ``del``, and equality with a list of the same outcomes.
     """
 
-    __slots__ = ("_first", "_row", "_second", "_shape_of", "_shapes")
+    __slots__ = ("_first", "_recent", "_row", "_second", "_shape_of", "_shapes")
 
     def __init__(self, outcomes: Iterable[Outcome] = ()) -> None:
         """Hold ``outcomes``, in order."""
@@ -321,6 +323,9 @@ class OutcomeList(MutableSequence[Outcome]):
         self._row = array("i")
         self._first: list[Any] = []
         self._second: list[str | None] = []
+        # The last few outcomes appended, by position, as given: the engine reads a record's
+        # outcomes right after adding them, and gets them without building them again.
+        self._recent: dict[int, Outcome] = {}
         self.extend(outcomes)
 
     def _encode(self, outcome: Outcome) -> tuple[int, Any, str | None]:
@@ -352,6 +357,9 @@ class OutcomeList(MutableSequence[Outcome]):
         return _WHOLE, outcome, None
 
     def _decode(self, position: int) -> Outcome:
+        recent = self._recent.get(position)
+        if recent is not None:
+            return recent
         shape = self._row[position]
         if shape == _WHOLE:
             whole: Outcome = self._first[position]
@@ -404,18 +412,22 @@ class OutcomeList(MutableSequence[Outcome]):
             outcomes[index] = value  # type: ignore[assignment]  # list checks the value
             self._rebuild(outcomes)
             return
-        assert isinstance(value, Outcome)
+        if not isinstance(value, Outcome):
+            raise TypeError(f"an OutcomeList holds Outcome objects, not {type(value).__name__}")
         position = range(len(self._row))[index]
         self._row[position], self._first[position], self._second[position] = self._encode(value)
+        self._recent.pop(position, None)
 
     def __delitem__(self, index: int | slice) -> None:
         """Remove one outcome, or a slice of them."""
+        self._recent.clear()  # positions move
         del self._row[index]
         del self._first[index]
         del self._second[index]
 
     def insert(self, index: int, value: Outcome) -> None:
         """Insert an outcome before ``index``."""
+        self._recent.clear()  # positions move
         shape, first, second = self._encode(value)
         self._row.insert(index, shape)
         self._first.insert(index, first)
@@ -424,6 +436,10 @@ class OutcomeList(MutableSequence[Outcome]):
     def append(self, value: Outcome) -> None:
         """Add an outcome at the end."""
         shape, first, second = self._encode(value)
+        recent = self._recent
+        recent[len(self._row)] = value
+        if len(recent) > _RECENT:
+            del recent[next(iter(recent))]
         self._row.append(shape)
         self._first.append(first)
         self._second.append(second)
@@ -450,6 +466,53 @@ class OutcomeList(MutableSequence[Outcome]):
         outcomes = list(self)
         outcomes.sort(key=key, reverse=reverse)
         self._rebuild(outcomes)
+
+    def _sample(self, shape: int) -> Outcome:
+        """An outcome of ``shape``, without key or remote id: what outcomes of it share."""
+        administration, entity, kind, status, match, _ = self._shapes[shape]
+        operation = Operation(
+            administration=administration, entity=entity, crm_key="", kind=kind, match=match
+        )
+        return Outcome(operation=operation, status=status)
+
+    def tally(self) -> Iterator[tuple[Outcome, int]]:
+        """Each group of outcomes alike in all but their CRM key and remote id, counted.
+
+        Yields a representative outcome (its key and remote id blank) and how many there
+        are; an outcome kept whole comes once, as it is. For counting and filtering by
+        administration, entity, kind or status without building every outcome.
+        """
+        rows = self._row
+        counted = Counter(rows)  # its keys in the order they first appear
+        if _WHOLE not in counted:
+            for shape, number in counted.items():
+                yield self._sample(shape), number
+            return
+        # In the order each group first appears, as the outcomes themselves would count.
+        del counted[_WHOLE]
+        groups = [(rows.index(shape), shape, number) for shape, number in counted.items()]
+        groups.extend((position, _WHOLE, 1) for position, row in enumerate(rows) if row == _WHOLE)
+        groups.sort()
+        for position, shape, number in groups:
+            yield (self._first[position] if shape == _WHOLE else self._sample(shape)), number
+
+    def where(self, test: Callable[[Outcome], bool]) -> list[Outcome]:
+        """The outcomes ``test`` accepts, in order, building only those.
+
+        ``test`` may read an outcome's administration, entity, kind, status and match, not
+        its CRM key or remote id: it is asked once per group of alike outcomes (see
+        :meth:`tally`).
+        """
+        wanted = {shape for shape in range(len(self._shapes)) if test(self._sample(shape))}
+        found: list[Outcome] = []
+        for position, row in enumerate(self._row):
+            if row == _WHOLE:
+                whole: Outcome = self._first[position]
+                if test(whole):
+                    found.append(whole)
+            elif row in wanted:
+                found.append(self._decode(position))
+        return found
 
     def __add__(self, other: Iterable[Outcome]) -> list[Outcome]:
         return [*self, *other]
@@ -504,22 +567,32 @@ class SyncReport:
     @property
     def ok(self) -> bool:
         """True when nothing failed, was invalid or waits for review."""
-        return all(o.status in (OutcomeStatus.DONE, OutcomeStatus.SKIPPED) for o in self.outcomes)
+        return self.ok_in()
+
+    def ok_in(self, administration: str | None = None) -> bool:
+        """True when nothing failed, was invalid or waits for review (in ``administration``)."""
+        # By group of alike outcomes (OutcomeList.tally): a long run's report is not built
+        # outcome by outcome to be read.
+        return all(
+            o.status in (OutcomeStatus.DONE, OutcomeStatus.SKIPPED)
+            for o, _ in self.outcomes.tally()
+            if administration is None or o.operation.administration == administration
+        )
 
     def failed(self) -> list[Outcome]:
         """Outcomes that failed or were invalid."""
-        return [
-            o for o in self.outcomes if o.status in (OutcomeStatus.FAILED, OutcomeStatus.INVALID)
-        ]
+        return self.outcomes.where(
+            lambda o: o.status in (OutcomeStatus.FAILED, OutcomeStatus.INVALID)
+        )
 
     def of(self, *, administration: str | None = None, entity: str | None = None) -> list[Outcome]:
         """The outcomes of one administration and/or entity."""
-        return [
-            o
-            for o in self.outcomes
-            if (administration is None or o.operation.administration == administration)
-            and (entity is None or o.operation.entity == entity)
-        ]
+        return self.outcomes.where(
+            lambda o: (
+                (administration is None or o.operation.administration == administration)
+                and (entity is None or o.operation.entity == entity)
+            )
+        )
 
     def counts(self, entity: str | None = None) -> dict[str, dict[str, int]]:
         """Per administration: how many were created, updated, linked, unchanged, failed...
@@ -528,10 +601,10 @@ class SyncReport:
             entity: Count only this entity (``relation``, ``contact``...); None counts all.
         """
         result: dict[str, Counter[str]] = {}
-        for outcome in self.outcomes:
+        for outcome, number in self.outcomes.tally():
             if entity is None or outcome.operation.entity == entity:
                 adm = outcome.operation.administration
-                result.setdefault(adm, Counter())[_label(outcome)] += 1
+                result.setdefault(adm, Counter())[_label(outcome)] += number
         for (adm, kind_entity), number in self.unchanged.items():
             if number and (entity is None or kind_entity == entity):
                 result.setdefault(adm, Counter())["unchanged"] += number
@@ -540,10 +613,9 @@ class SyncReport:
     def to_text(self) -> str:
         """A summary a bookkeeper understands, then every failure with its reason."""
         lines: list[str] = []
-        entities = sorted(
-            {o.operation.entity for o in self.outcomes} | {e for _, e in self.unchanged}
-        )
-        administrations = {o.operation.administration for o in self.outcomes}
+        groups = [o.operation for o, _ in self.outcomes.tally()]
+        entities = sorted({op.entity for op in groups} | {e for _, e in self.unchanged})
+        administrations = {op.administration for op in groups}
         for adm in sorted(administrations | {a for a, _ in self.unchanged}):
             lines.append(f"{adm}:")
             for entity in entities:
@@ -551,17 +623,16 @@ class SyncReport:
                 if counts:
                     summary = ", ".join(f"{n} {label}" for label, n in sorted(counts.items()))
                     lines.append(f"  {entity}: {summary}")
-        for outcome in self.outcomes:
-            if outcome.status in (
-                OutcomeStatus.FAILED,
-                OutcomeStatus.INVALID,
-                OutcomeStatus.REVIEW,
-            ):
-                reason = outcome.error or outcome.operation.describe()
-                lines.append(
-                    f"  {outcome.operation.entity} {outcome.operation.crm_key} "
-                    f"[{outcome.operation.administration}] {outcome.status.value}: {reason}"
-                )
+        for outcome in self.outcomes.where(
+            lambda o: (
+                o.status in (OutcomeStatus.FAILED, OutcomeStatus.INVALID, OutcomeStatus.REVIEW)
+            )
+        ):
+            reason = outcome.error or outcome.operation.describe()
+            lines.append(
+                f"  {outcome.operation.entity} {outcome.operation.crm_key} "
+                f"[{outcome.operation.administration}] {outcome.status.value}: {reason}"
+            )
         if self.inbound:
             lines.append(f"{len(self.inbound)} change(s) made in the administration for the CRM")
         return "\n".join(lines)
