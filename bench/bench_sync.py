@@ -283,7 +283,8 @@ def main(argv: list[str] | None = None) -> None:
             print(
                 f"planning {size:,} unchanged relations: {plan_s:.2f} s, "
                 f"{size / plan_s:,.0f} relations/s (target >= 50,000; in CPU time "
-                f"{size / plan_cpu:,.0f}/s); peak RSS {plan_peak:,.0f} MB; state set up in {setup} s"
+                f"{size / plan_cpu:,.0f}/s); peak RSS {plan_peak:,.0f} MB; "
+                f"state set up in {setup} s"
             )
             print(f"  API calls and plan (target: 1 incremental read): {rest}")
 
