@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from finlink._errors import SyncError
-from finlink.backends.capabilities import Feature
 from finlink.model.relation import Relation
-from finlink.sync._relations import CONTACT, RELATION, halves, ordered_contacts
-from finlink.sync._run import AdministrationRun, Run
+from finlink.sync._relations import CONTACT, halves, sends_contacts, sent_contact_keys
+from finlink.sync._run import Run
 from finlink.sync._unchanged import link_entry
 from finlink.sync.store import Intent, IntentRequest, begin_intents, get_links
 
@@ -91,27 +90,15 @@ def _linked_contacts(
             continue
         for name in names:
             adm = run.administrations[name]
-            if adm.down or not _sends_contacts(adm):
+            if adm.down or not sends_contacts(adm):
                 continue
-            limit = adm.backend.capabilities.max_contacts_per_relation
             for entity, half, _ in halves(relation, adm):
                 if link_entry(run, name, entity, relation.id) is None:
                     continue  # unlinked: its contacts' links come with their intents
-                suffix = "" if entity == RELATION else "#supplier"
                 keys.setdefault((name, CONTACT), []).extend(
-                    f"{relation.id}/{contact.id}{suffix}"
-                    for contact in ordered_contacts(half)[:limit]
+                    sent_contact_keys(relation.id, entity, half, adm)
                 )
     return keys
-
-
-def _sends_contacts(adm: AdministrationRun) -> bool:
-    caps = adm.backend.capabilities
-    return (
-        adm.settings.sync_contacts
-        and caps.supports(Feature.CONTACTS)
-        and caps.max_contacts_per_relation != 0
-    )
 
 
 def _requests(
@@ -124,8 +111,7 @@ def _requests(
             adm = run.administrations[name]
             if adm.down:
                 continue
-            caps = adm.backend.capabilities
-            send_contacts = _sends_contacts(adm)
+            send_contacts = sends_contacts(adm)
             # The record's fingerprint: a digest of everything about to be sent.
             digest = fingerprint or ""
             for entity, half, reference in halves(relation, adm):
@@ -143,10 +129,7 @@ def _requests(
                 )
                 if not send_contacts or not half.contacts:
                     continue
-                suffix = "" if entity == RELATION else "#supplier"
-                limit = caps.max_contacts_per_relation
-                for contact in ordered_contacts(half)[:limit]:
-                    key = f"{relation.id}/{contact.id}{suffix}"
+                for key in sent_contact_keys(relation.id, entity, half, adm):
                     wanted.append(
                         IntentRequest(
                             administration=name,

@@ -33,10 +33,13 @@ __all__ = [
     "CONTACT",
     "RELATION",
     "SUPPLIER_HALF",
+    "contact_key",
     "halves",
     "is_split",
     "ordered_contacts",
     "refresh_remote",
+    "sends_contacts",
+    "sent_contact_keys",
     "sync_relation",
 ]
 
@@ -220,13 +223,7 @@ class _HalfSync:
 
     def contacts_to_send(self) -> bool:
         """Whether this half has contacts the backend takes."""
-        caps = self.adm.backend.capabilities
-        return bool(
-            self.relation.contacts
-            and self.adm.settings.sync_contacts
-            and caps.supports(Feature.CONTACTS)
-            and caps.max_contacts_per_relation != 0
-        )
+        return bool(self.relation.contacts) and sends_contacts(self.adm)
 
     def settle(self, *, complete: bool) -> None:
         """Keep the fingerprint only when everything was sent; add it if nothing was written."""
@@ -628,8 +625,7 @@ class _HalfSync:
         return outcomes
 
     def contact_key(self, contact: Contact) -> str:
-        suffix = "" if self.entity == RELATION else "#supplier"
-        return f"{self.relation.id}/{contact.id}{suffix}"
+        return contact_key(self.relation.id, contact, self.entity)
 
     def contact(self, contact: Contact, relation_remote_id: str) -> Outcome:
         key = self.contact_key(contact)
@@ -739,6 +735,30 @@ class _HalfSync:
 
 def _payload(record: RemoteRecord[Relation]) -> dict[str, Any]:
     return relation_payload(record.data, normalized=True)
+
+
+def sends_contacts(adm: AdministrationRun) -> bool:
+    """Whether contacts go to this administration (its settings and its backend both say yes)."""
+    caps = adm.backend.capabilities
+    return (
+        adm.settings.sync_contacts
+        and caps.supports(Feature.CONTACTS)
+        and caps.max_contacts_per_relation != 0
+    )
+
+
+def contact_key(crm_key: str, contact: Contact, entity: str) -> str:
+    """The link key of a contact of one relation half (``crm-1/c1``; ``crm-1/c1#supplier``)."""
+    suffix = "" if entity == RELATION else "#supplier"
+    return f"{crm_key}/{contact.id}{suffix}"
+
+
+def sent_contact_keys(
+    crm_key: str, entity: str, half: Relation, adm: AdministrationRun
+) -> list[str]:
+    """The link keys of the contacts of ``half`` the backend holds, in the order they are sent."""
+    limit = adm.backend.capabilities.max_contacts_per_relation
+    return [contact_key(crm_key, contact, entity) for contact in ordered_contacts(half)[:limit]]
 
 
 def ordered_contacts(relation: Relation) -> list[Contact]:
